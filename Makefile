@@ -1,0 +1,39 @@
+# ML prerequisites course. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup release check-release demo test test-fast bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ml-prereqs)" >/dev/null
+	touch $(STAMP)
+
+release: setup
+	$(PY) -m mlprereq.release
+
+check-release: setup
+	$(PY) -m mlprereq.release --check
+
+demo: setup
+	$(PY) -m mlprereq.cli demo
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadfile
+
+test-fast: setup
+	$(PY) -m pytest -m "not slow"
+
+bench: setup
+	$(PY) bench/run_notebooks.py
+
+clean:
+	rm -rf autograded submitted feedback gradebook.db grades.csv demo

@@ -1,0 +1,11 @@
+"""Shared helpers of the ML prerequisites course.
+
+Modules:
+    checks    assertions with messages that tell a student what is wrong
+    display   draw arrays as images next to their targets
+    numbers   the digit images used by the einops puzzles
+    course    where the course lives on disk, and its assignments
+    notebooks the course's nbgrader cell conventions
+"""
+
+__version__ = "0.1.0"
