@@ -22,6 +22,10 @@ c.CourseDirectory.db_url = os.environ.get(
     "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db"),
 )
 
+# The exchange (nbgrader's release/collect through a shared folder on a
+# JupyterHub); set COURSE_EXCHANGE to the hub's shared directory.
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE", os.path.join(c.CourseDirectory.root, "exchange"))
+
 # What students see in place of solution code.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
@@ -35,3 +39,21 @@ c.ExecutePreprocessor.interrupt_on_timeout = True
 # names. Extra files in the assignment folder are fine.
 c.ExchangeSubmit.strict = False
 c.ClearOutput.enabled = True
+
+# Autograding: nbgrader's own steps, plus one that keeps a library warning
+# (stderr) in a test cell from zeroing a correct answer.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades,
+)
+
+try:
+    from mlprereq.grading.preprocessors import StderrToStdout
+except ImportError:  # the package is not installed: plain nbgrader behaviour
+    StderrToStdout = None
+
+if StderrToStdout is not None:
+    c.Autograde.autograde_preprocessors = [
+        Execute, IgnorePattern, ClearMetadataPreprocessor, StderrToStdout, LimitOutput,
+        SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+    ]

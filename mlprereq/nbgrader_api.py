@@ -4,12 +4,16 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
+
+# nbgrader's gradebook code trips SQLAlchemy 2's autoflush warnings; they say nothing to a TA.
+warnings.filterwarnings("ignore", module=r"nbgrader\..*", message=r"Object of type .* not in session")
 
 # nbgrader runs the `alembic` command of its own environment; make sure that
 # environment's bin/ is on PATH even when Python was started as .venv/bin/python.
@@ -33,9 +37,18 @@ def load_config(root: Path, **overrides) -> Config:
     return config
 
 
-def make_api(root: Path, log_level=logging.WARNING, **overrides) -> NbGraderAPI:
+def quiet_logger(level=logging.INFO) -> logging.Logger:
+    """A logger that prints nothing itself; nbgrader's API captures it into each result's "log"."""
+    logger = logging.getLogger("mlprereq.nbgrader")
+    logger.setLevel(level)
+    logger.propagate = False
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    return logger
+
+
+def make_api(root: Path, log_level=logging.INFO, **overrides) -> NbGraderAPI:
+    """nbgrader's API for the course at ``root``; callers report what happened from each result."""
     config = load_config(root, **overrides)
-    coursedir = CourseDirectory(config=config)
-    api = NbGraderAPI(coursedir=coursedir, config=config)
-    api.log.setLevel(log_level)
-    return api
+    coursedir = CourseDirectory(config=config, log=quiet_logger(log_level))
+    return NbGraderAPI(coursedir=coursedir, config=config, log=quiet_logger(log_level))

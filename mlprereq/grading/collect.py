@@ -45,12 +45,14 @@ class LmsFileNameCollector(FileNameCollectorPlugin):
         path = Path(submitted_file)
         if path.suffix not in self.valid_ext:
             return None
-        extracted = Path(self.parent.coursedir.format_path(self.parent.extracted_directory, ".", self.parent.coursedir.assignment_id))
+        app = self.parent
+        extracted = Path(app._format_collect_path(app.extracted_directory))
+        archives = {Path(p).name.split(".")[0] for p in os.listdir(app._format_collect_path(app.archive_directory))}
         try:
             rel = path.relative_to(extracted)
         except ValueError:
             rel = Path(path.name)
-        if len(rel.parts) >= 2:  # folder per student
+        if len(rel.parts) >= 2 and rel.parts[-2] not in archives:  # a folder per student
             info = {"student_id": rel.parts[-2], "file_id": rel.name}
         else:
             m = re.match(self.named_regexp, rel.name)

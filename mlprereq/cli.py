@@ -1,0 +1,170 @@
+"""`course`: the command line for instructors and TAs.
+
+    course release [--check] [ASSIGNMENT ...]   regenerate release/ from source/
+    course roster ROSTER.csv                    add the students of a CSV to the gradebook
+    course collect ASSIGNMENT --zip FILE        LMS zip -> submitted/
+    course autograde ASSIGNMENT [--student ID]  grade submissions (one broken notebook never stops the batch)
+    course feedback ASSIGNMENT                  HTML feedback in feedback/
+    course export ASSIGNMENT [--out F]          grades.csv, one row per roster student
+    course grade ASSIGNMENT [--roster R] [--zip Z] [--out F]   all of the above in order
+    course demo                                 build and grade a small demo cohort in demo/
+
+Every command takes --course DIR (default: the course folder around the
+current directory).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from pathlib import Path
+
+from .course import ROOT
+
+
+def course_root(arg: str | None) -> Path:
+    if arg:
+        return Path(arg).resolve()
+    here = Path.cwd().resolve()
+    return next((p for p in [here, *here.parents] if (p / "nbgrader_config.py").is_file()), ROOT)
+
+
+def cmd_release(args) -> int:
+    from . import release
+
+    return release.main((["--check"] if args.check else []) + args.assignments)
+
+
+def cmd_roster(args) -> int:
+    from .grading.roster import import_roster
+    from .nbgrader_api import make_api
+
+    with make_api(args.course).gradebook as gb:
+        n = import_roster(gb, Path(args.roster))
+    print(f"{n} students in the roster")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .grading.collect import collect_zip, submitted_students
+    from .nbgrader_api import load_config
+
+    collect_zip(args.course, args.assignment, Path(args.zip), load_config(args.course))
+    print(f"{len(submitted_students(args.course, args.assignment))} submissions in submitted/")
+    return 0
+
+
+def cmd_autograde(args) -> int:
+    from .grading.loop import autograde_assignment
+
+    outcomes = autograde_assignment(args.course, args.assignment, args.student or None, progress=not args.quiet)
+    failed = [o for o in outcomes.values() if o.status == "failed"]
+    for o in failed:
+        print(f"{o.student}: {o.reason}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from .grading.loop import generate_feedback
+
+    result = generate_feedback(args.course, args.assignment)
+    print("feedback written to feedback/" if result["success"] else result.get("log", ""))
+    return 0 if result["success"] else 1
+
+
+def cmd_export(args) -> int:
+    from .grading.autograde import load_status
+    from .grading.report import format_table, rows_for, write_csv
+    from .nbgrader_api import make_api
+
+    with make_api(args.course).gradebook as gb:
+        rows = rows_for(gb, args.assignment, load_status(args.course, args.assignment))
+    out = Path(args.out) if args.out else args.course / "grades.csv"
+    write_csv(rows, out)
+    print(format_table(rows))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    if args.roster:
+        cmd_roster(args)
+    if args.zip:
+        cmd_collect(args)
+    cmd_autograde(args)
+    cmd_feedback(args)
+    return cmd_export(args)
+
+
+def cmd_demo(args) -> int:
+    from .grading.cohort import make_course_dir, write_cohort
+
+    dest = Path(args.dir).resolve()
+    shutil.rmtree(dest, ignore_errors=True)
+    course = make_course_dir(dest)
+    write_cohort(course, args.assignment)
+    print(f"demo cohort of {args.assignment} written to {dest}/submitted")
+    ns = argparse.Namespace(course=course, assignment=args.assignment, roster=None, zip=None, student=None,
+                            quiet=False, out=str(course / "grades.csv"))
+    return cmd_grade(ns)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="course", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", help="the course folder (holding nbgrader_config.py)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="regenerate release/ from source/")
+    p.add_argument("--check", action="store_true")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser("roster", help="import a roster CSV (id, first_name, last_name, email)")
+    p.add_argument("roster")
+    p.set_defaults(func=cmd_roster)
+
+    p = sub.add_parser("collect", help="collect an LMS zip of submissions")
+    p.add_argument("assignment")
+    p.add_argument("--zip", required=True)
+    p.set_defaults(func=cmd_collect)
+
+    for name, func, doc in [("autograde", cmd_autograde, "autograde submissions"),
+                            ("grade", cmd_grade, "roster, collect, autograde, feedback, export")]:
+        p = sub.add_parser(name, help=doc)
+        p.add_argument("assignment")
+        p.add_argument("--student", action="append", help="only this student (repeatable)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+        if name == "grade":
+            p.add_argument("--roster")
+            p.add_argument("--zip")
+            p.add_argument("--out")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("feedback", help="generate HTML feedback")
+    p.add_argument("assignment")
+    p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("export", help="write grades.csv and print the score table")
+    p.add_argument("assignment")
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("demo", help="build and grade a demo cohort")
+    p.add_argument("--dir", default=str(ROOT / "demo"))
+    p.add_argument("--assignment", default="03_einops")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if hasattr(args, "course") and args.command != "release":
+        args.course = course_root(args.course)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
