@@ -1,0 +1,71 @@
+"""release/ is exactly what nbgrader generates from source/, and gives nothing away."""
+import json
+
+import nbformat
+import pytest
+
+from conftest import MASTERS, ROOT, release_path
+from mlprereq import nbsrc, release
+from mlprereq.notebooks import meta
+
+MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "BEGIN MARK SCHEME")
+
+
+@pytest.mark.slow
+def test_release_equals_fresh_generation():
+    fresh, tmp = release.fresh_release(ROOT)
+    with tmp:
+        assert release.differences(ROOT / "release", fresh) == []
+
+
+def test_every_master_has_a_release(master):
+    assert release_path(master).exists(), f"run `make release` for {master}"
+
+
+def test_release_has_no_solutions_hidden_tests_or_outputs(master):
+    student = nbformat.read(release_path(master), as_version=4)
+    teacher = nbformat.read(master, as_version=4)
+    text = json.dumps(student)
+    for marker in MARKERS:
+        assert marker not in text, f"{marker} left in {release_path(master)}"
+    for cell in student.cells:
+        assert not cell.get("outputs"), "release notebooks carry no outputs"
+        assert not cell.get("execution_count")
+    hidden = {meta(c)["grade_id"]: c.source for c in teacher.cells if "BEGIN HIDDEN TESTS" in c.source}
+    solutions = {meta(c)["grade_id"]: c.source for c in teacher.cells if meta(c).get("solution")}
+    by_id = {meta(c).get("grade_id"): c.source for c in student.cells}
+    for gid, src in hidden.items():
+        body = src.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0].strip()
+        assert body not in by_id.get(gid, ""), f"hidden test {gid} leaked"
+    for gid, src in solutions.items():
+        for region in src.split("### BEGIN SOLUTION")[1:]:
+            answer = region.split("### END SOLUTION")[0].strip()
+            if answer:
+                assert answer not in by_id.get(gid, ""), f"solution of {gid} leaked"
+
+
+def test_release_has_the_same_graded_cells_as_master(master):
+    student = nbformat.read(release_path(master), as_version=4)
+    teacher = nbformat.read(master, as_version=4)
+    ids = lambda nb: [meta(c).get("grade_id") for c in nb.cells if meta(c)]  # noqa: E731
+    assert ids(student) == ids(teacher)
+
+
+def test_nbsrc_round_trip_is_lossless(master):
+    nb = nbformat.read(master, as_version=4)
+    again = nbsrc.script_to_notebook(nbsrc.notebook_to_script(nb))
+    assert [c.source for c in again.cells] == [c.source for c in nb.cells]
+    assert [c.get("metadata", {}).get("nbgrader") for c in again.cells] == \
+           [c.get("metadata", {}).get("nbgrader") for c in nb.cells]
+
+
+def test_nbsrc_parses_every_kind_of_cell():
+    nb = nbsrc.script_to_notebook(
+        "# %% setup\nx=1\n# %% [markdown]\n# hello\n# %% solution id=f\ndef f(): pass\n"
+        "# %% test id=f__visible points=2\nassert f() is None\n# %% [markdown] answer id=q points=1\n# text\n")
+    kinds = [nbsrc.cell_kind(c) for c in nb.cells]
+    assert kinds == ["setup", None, "solution", "test", "answer"]
+    assert nb.cells[3].metadata["nbgrader"]["points"] == 2.0
+    assert nb.cells[1].source == "hello"
+    with pytest.raises(ValueError, match="needs points"):
+        nbsrc.script_to_notebook("# %% test id=t\nassert True\n")
