@@ -32,6 +32,7 @@ test-fast: setup
 	$(PY) -m pytest -m "not slow"
 
 bench: setup
+	$(PY) bench/setup_cell.py
 	$(PY) bench/run_notebooks.py
 
 clean:
