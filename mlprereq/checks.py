@@ -18,7 +18,10 @@ def as_tensor(x) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
         return x.detach()
     if isinstance(x, np.ndarray):
-        return torch.from_numpy(np.ascontiguousarray(x))
+        # A fresh C-ordered copy: torch refuses some negative-stride arrays NumPy calls contiguous.
+        return torch.from_numpy(np.array(x, order="C", copy=True))
+    if isinstance(x, float):
+        return torch.tensor(x, dtype=torch.float64)  # keep a Python float's full precision
     return torch.as_tensor(x)
 
 

@@ -20,6 +20,8 @@ def _to_hwc(arr) -> np.ndarray:
         a = a.transpose(1, 2, 0)
         if a.shape[2] == 1:
             a = a[..., 0]
+        elif a.dtype != np.uint8:  # an RGB answer in another dtype: draw it as 0-255 pixels, like the target
+            a = np.clip(np.nan_to_num(a.astype(float)), 0, 255).astype(np.uint8)
     elif a.ndim != 2:
         raise ValueError(f"Expected a 2D (h, w) or 3D (c, h, w) array; got {a.ndim} dimensions, shape {a.shape}.")
     return a
@@ -33,19 +35,18 @@ def _show(ax, arr, title: str | None = None) -> None:
 
 
 def display_array_as_img(arr, title: str | None = None):
-    """Show one array as an image; returns the matplotlib figure."""
+    """Show one array as an image."""
     import matplotlib.pyplot as plt
 
     h, w = _to_hwc(arr).shape[:2]
     fig, ax = plt.subplots(figsize=(max(2.0, w / 100), max(2.0, h / 100)))
     _show(ax, arr, title)
     plt.show()
-    return fig
 
 
 def display_soln_array_as_img(n: int):
     """Show the target image of einops puzzle ``n`` (1-8)."""
-    return display_array_as_img(load_target(n), title=f"target {n}")
+    display_array_as_img(load_target(n), title=f"target {n}")
 
 
 def compare_with_target(arr, n: int):
@@ -65,4 +66,3 @@ def compare_with_target(arr, n: int):
             axes[1].text(0.5, 0.5, str(err), ha="center", va="center", wrap=True, fontsize=8)
             axes[1].axis("off")
     plt.show()
-    return fig

@@ -14,7 +14,7 @@ import re
 import nbformat
 
 SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
-SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION.*?### END SOLUTION", re.DOTALL)
+MARK_SCHEME = re.compile(r"^[ \t]*=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===[ \t]*\n?", re.DOTALL | re.MULTILINE)
 
 
 def meta(cell) -> dict:
@@ -54,8 +54,8 @@ def tests_of(nb, exercise: str) -> list[str]:
 
 
 def solved_source(master_source: str) -> str:
-    """A master solution cell as a student who solved it would submit it."""
-    return SOLUTION_MARKERS.sub("", master_source)
+    """A master solution cell as a student who solved it would submit it (no markers, no mark scheme)."""
+    return SOLUTION_MARKERS.sub("", MARK_SCHEME.sub("", master_source)).rstrip()
 
 
 def fill_solutions(release_nb, master_nb, chosen) -> nbformat.NotebookNode:

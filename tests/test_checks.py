@@ -45,3 +45,10 @@ def test_assert_shape():
     assert_shape(torch.zeros(2, 3), (2, 3))
     with pytest.raises(AssertionError, match="expected \\(3,\\)"):
         assert_shape(torch.zeros(2), (3,))
+
+
+def test_negative_stride_arrays_and_python_floats():
+    a = np.zeros((1, 4))[::-2]
+    assert_all_equal(a, torch.zeros(1, 4))
+    with pytest.raises(AssertionError):
+        assert_all_close(1.0 + 1e-9, 1.0, atol=1e-12, rtol=0)

@@ -39,13 +39,16 @@ def submissions_for(master_path: Path, release_path: Path) -> dict[str, tuple[st
     exercises = notebooks.exercises(master)
     half = set(exercises[: len(exercises) // 2])
 
+    manual = _manual_ids(master)
+
     def expected(solved: set[str]) -> dict[str, float]:
-        return {gid: (pts if notebooks.exercise_of(gid) in solved else 0.0) for gid, pts in tests.items()}
+        scores = {gid: (pts if notebooks.exercise_of(gid) in solved else 0.0) for gid, pts in tests.items()}
+        return scores | {gid: 0.0 for gid in manual}  # written answers: 0 until a TA marks them
 
     def text(nb) -> str:
         return nbformat.writes(nb)
 
-    full = notebooks.fill_solutions(release, master, set(exercises) | _manual_ids(master))
+    full = notebooks.fill_solutions(release, master, set(exercises) | manual)
     partial = notebooks.fill_solutions(release, master, half)
     return {
         "full": (text(full), expected(set(exercises))),

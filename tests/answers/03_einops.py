@@ -1,0 +1,557 @@
+"""Other answers to the exercises of 03_einops: plausible mistakes (WRONG) and other correct solutions (RIGHT).
+
+Each entry is (exercise, why, code that replaces the exercise's solution cell); see docs/authoring.md.
+The notebook's namespace is available: arr, einops, np, t (torch), Tensor, and the functions above
+the exercise.
+"""
+
+WRONG = [
+    # --- einops puzzles: one shape mistake (caught by the visible test) and one same-shape mistake
+    # (caught only by the hidden pixel comparison) per puzzle.
+    ("arr1", "stacks the digits side by side (row) instead of top to bottom", '''
+arr1 = einops.rearrange(arr, "b c h w -> c h (b w)")
+'''),
+    ("arr1", "(h b) interleaves the pixel rows of the six digits instead of stacking whole digits", '''
+arr1 = einops.rearrange(arr, "b c h w -> c (h b) w")
+'''),
+    ("arr2", "repeats all six digits instead of only the first", '''
+arr2 = einops.repeat(arr, "b c h w -> c (2 b h) w")
+'''),
+    ("arr2", "(h 2) doubles every pixel row, which stretches the digit instead of copying it", '''
+arr2 = einops.repeat(arr[0], "c h w -> c (h 2) w")
+'''),
+    ("arr3", "copies the column vertically instead of side by side", '''
+arr3 = einops.repeat(arr[0:2], "b c h w -> c (2 b h) w")
+'''),
+    ("arr3", "(w 2) stretches each digit horizontally instead of placing two copies side by side", '''
+arr3 = einops.repeat(arr[0:2], "b c h w -> c (b h) (w 2)")
+'''),
+    ("arr4", "stretches along the width instead of the height", '''
+arr4 = einops.repeat(arr[0], "c h w -> c h (w 2)")
+'''),
+    ("arr4", "(2 h) stacks two copies instead of stretching", '''
+arr4 = einops.repeat(arr[0], "c h w -> c (2 h) w")
+'''),
+    ("arr5", "stacks the channels vertically", '''
+arr5 = einops.rearrange(arr[0], "c h w -> (c h) w")
+'''),
+    ("arr5", "(w c) interleaves the channels column by column", '''
+arr5 = einops.rearrange(arr[0], "c h w -> h (w c)")
+'''),
+    ("arr6", "puts 3 rows of 2 digits instead of 2 rows of 3 (b1=3)", '''
+arr6 = einops.rearrange(arr, "(b1 b2) c h w -> c (b1 h) (b2 w)", b1=3)
+'''),
+    ("arr6", "right grid size but filled column by column: 0 2 4 on top", '''
+arr6 = einops.rearrange(arr, "(b2 b1) c h w -> c (b1 h) (b2 w)", b1=2)
+'''),
+    ("arr7", "transposes channels and height, not height and width", '''
+arr7 = einops.rearrange(arr[1], "c h w -> h c w")
+'''),
+    ("arr7", "rotates the digit by 90 degrees instead of mirroring it along the diagonal", '''
+arr7 = np.rot90(arr[1], axes=(1, 2))
+'''),
+    ("arr8", "pools but forgets the grid: digits in one row", '''
+arr8 = einops.reduce(arr, "b c (h h2) (w w2) -> c h (b w)", "max", h2=2, w2=2)
+'''),
+    ("arr8", "mean pooling instead of max pooling", '''
+arr8 = einops.reduce(arr.astype(np.float64), "(b1 b2) c (h h2) (w w2) -> c (b1 h) (b2 w)", "mean", b1=2, h2=2, w2=2)
+'''),
+    # --- broadcasting quiz
+    ("broadcast_answers", "answers in words, not in the documented format", '''
+broadcast_answers = {1: "valid", 2: "error", 3: "valid", 4: "valid", 5: "valid"}
+'''),
+    ("broadcast_answers", "thinks (4, 1) + (4,) is an error (or keeps (4, 1)): it broadcasts to (4, 4)", '''
+broadcast_answers = {1: (3, 4, 5), 2: None, 3: (8, 2, 6), 4: (10, 20, 30), 5: None}
+'''),
+    ("broadcast_answers", "aligns shapes from the left: (8, 2, 6) + (8, 2) looks fine", '''
+broadcast_answers = {1: (3, 4, 5), 2: (8, 2, 6), 3: (8, 2, 6), 4: (10, 20, 30), 5: (4, 4)}
+'''),
+    # --- rearrange warm-ups
+    ("rearrange_1", "splits the wrong way round: fills column by column", '''
+def rearrange_1():
+    return einops.rearrange(t.arange(3, 9), "(w h) -> h w", h=3)
+'''),
+    ("rearrange_2", "off by one: arange(6) starts at 0", '''
+def rearrange_2():
+    return einops.rearrange(t.arange(6), "(h w) -> h w", h=2)
+'''),
+    ("rearrange_3", "forgets the leading axis of size 1", '''
+def rearrange_3():
+    return einops.rearrange(t.arange(1, 7), "n -> n 1")
+'''),
+    # --- temperatures
+    ("temperatures_average", "(7 w) groups every other day together instead of consecutive days", '''
+def temperatures_average(temps):
+    return einops.reduce(temps, "(7 w) -> w", "mean")
+'''),
+    ("temperatures_average", "hard-codes the two weeks of the example", '''
+def temperatures_average(temps):
+    return temps.reshape(2, 7).mean(dim=1)
+'''),
+    ("temperatures_differences", "repeat(7) tiles the averages (a b a b ...) instead of repeating each 7 times", '''
+def temperatures_differences(temps):
+    return temps - temperatures_average(temps).repeat(7)
+'''),
+    ("temperatures_differences", "subtracts in place: right values, but the caller's temps is changed", '''
+def temperatures_differences(temps):
+    temps -= einops.repeat(einops.reduce(temps, "(w 7) -> w", "mean"), "w -> (w 7)")
+    return temps
+'''),
+    ("temperatures_differences", "hard-codes the two weeks of the example", '''
+def temperatures_differences(temps):
+    weeks = temps.view(2, 7)
+    return (weeks - weeks.mean(dim=1, keepdim=True)).flatten()
+'''),
+    ("temperatures_normalized", "population standard deviation (divides by 7) instead of the sample one", '''
+def temperatures_normalized(temps):
+    weeks = temps.view(-1, 7)
+    return ((weeks - weeks.mean(dim=1, keepdim=True)) / weeks.std(dim=1, keepdim=True, correction=0)).flatten()
+'''),
+    ("temperatures_normalized", "hard-codes the two weeks of the example", '''
+def temperatures_normalized(temps):
+    weeks = temps.view(2, 7)
+    return ((weeks - weeks.mean(dim=1, keepdim=True)) / weeks.std(dim=1, keepdim=True)).flatten()
+'''),
+    # --- normalize_rows / cos_sim_matrix
+    ("normalize_rows", "takes the norm of each column (dim=0)", '''
+def normalize_rows(matrix):
+    return matrix / matrix.norm(dim=0, keepdim=True)
+'''),
+    ("normalize_rows", "divides in place: the caller's matrix is changed", '''
+def normalize_rows(matrix):
+    matrix /= matrix.norm(dim=1, keepdim=True)
+    return matrix
+'''),
+    ("normalize_rows", "L1 norm (sum of absolute values) instead of L2", '''
+def normalize_rows(matrix):
+    return matrix / matrix.abs().sum(dim=1, keepdim=True)
+'''),
+    ("cos_sim_matrix", "forgets to normalise: plain dot products", '''
+def cos_sim_matrix(matrix):
+    return matrix @ matrix.T
+'''),
+    ("cos_sim_matrix", "normalises the input in place before the product", '''
+def cos_sim_matrix(matrix):
+    matrix /= matrix.norm(dim=1, keepdim=True)
+    return matrix @ matrix.T
+'''),
+    # --- sample_distribution
+    ("sample_distribution", "off by one: edges start at 0, so classes come out as 1..k", '''
+def sample_distribution(probs, n):
+    edges = t.cat([t.zeros(1, dtype=probs.dtype), probs.cumsum(0)])
+    return (t.rand(n, 1) >= edges).sum(dim=-1)
+'''),
+    ("sample_distribution", "weights uniform noise by probs and takes the argmax: not the right distribution", '''
+def sample_distribution(probs, n):
+    return (probs * t.rand(n, len(probs))).argmax(dim=-1)
+'''),
+    ("sample_distribution", "squeeze() to fix the shape: for n = 1 the result is 0-dim instead of shape (1,)", '''
+def sample_distribution(probs, n):
+    return (t.rand(n, 1) > probs.cumsum(0)).sum(dim=-1, keepdim=True).squeeze()
+'''),
+    ("sample_distribution", "bool-to-float habit: returns float class numbers", '''
+def sample_distribution(probs, n):
+    return (t.rand(n, 1) > probs.cumsum(0)).float().sum(dim=-1)
+'''),
+    # --- classifier_accuracy
+    ("classifier_accuracy", "returns the number of correct predictions, not the fraction", '''
+def classifier_accuracy(scores, true_classes):
+    return (scores.argmax(dim=1) == true_classes).sum()
+'''),
+    ("classifier_accuracy", "divides by the number of classes instead of the batch size", '''
+def classifier_accuracy(scores, true_classes):
+    return (scores.argmax(dim=1) == true_classes).sum() / scores.shape[1]
+'''),
+    # --- total_price_indexing / total_price_gather
+    ("total_price_indexing", "unique() counts each kind of item once, ignoring repeats", '''
+def total_price_indexing(prices, items):
+    return prices[items.unique()].sum().item()
+'''),
+    ("total_price_indexing", "bincount without minlength: shape mismatch when the last item is never bought", '''
+def total_price_indexing(prices, items):
+    return (t.bincount(items) * prices).sum().item()
+'''),
+    ("total_price_gather", "gathers along dim 1 as in gather_2d: a 1D tensor has only dim 0", '''
+def total_price_gather(prices, items):
+    return prices.gather(1, items).sum().item()
+'''),
+    ("total_price_gather", "bincount without minlength: shape mismatch when the last item is never bought", '''
+def total_price_gather(prices, items):
+    return (t.bincount(items).to(prices.dtype) @ prices).item()
+'''),
+    # --- gather_2d
+    ("gather_2d", "too strict: requires indexes to have the shape of matrix", '''
+def gather_2d(matrix, indexes):
+    assert matrix.shape == indexes.shape
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    ("gather_2d", "too strict: thinks you cannot pick more entries per row than there are columns", '''
+def gather_2d(matrix, indexes):
+    assert matrix.ndim == 2 and indexes.ndim == 2
+    assert indexes.shape[0] == matrix.shape[0]
+    assert indexes.shape[1] <= matrix.shape[1]
+    assert ((indexes >= 0) & (indexes < matrix.shape[1])).all()
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    ("gather_2d", "no asserts at all: bad inputs raise RuntimeError or pass silently", '''
+def gather_2d(matrix, indexes):
+    out = matrix.gather(1, indexes)
+    return out
+'''),
+    ("gather_2d", "allows fewer rows in indexes (<=) and forgets the range check", '''
+def gather_2d(matrix, indexes):
+    assert matrix.ndim == indexes.ndim
+    assert indexes.shape[0] <= matrix.shape[0]
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    # --- integer_array_indexing
+    ("integer_array_indexing", "indexes with the tensor coords.T instead of a tuple: picks whole slices of axis 0", '''
+def integer_array_indexing(matrix, coords):
+    return matrix[coords.T]
+'''),
+    ("integer_array_indexing", "handles only the 2D and 3D cases of the examples", '''
+def integer_array_indexing(matrix, coords):
+    if coords.shape[1] == 2:
+        return matrix[coords[:, 0], coords[:, 1]]
+    return matrix[coords[:, 0], coords[:, 1], coords[:, 2]]
+'''),
+    # --- softmax family
+    ("batched_logsumexp", "no max shift: exp overflows for entries around 1000", '''
+def batched_logsumexp(matrix):
+    return matrix.exp().sum(dim=-1).log()
+'''),
+    ("batched_logsumexp", "shifts by the row mean instead of the max: still overflows for spread-out rows", '''
+def batched_logsumexp(matrix):
+    c = matrix.mean(dim=-1, keepdim=True)
+    return c.squeeze(-1) + (matrix - c).exp().sum(dim=-1).log()
+'''),
+    ("batched_logsumexp", "shifts the input in place", '''
+def batched_logsumexp(matrix):
+    c = matrix.max(dim=-1, keepdim=True).values
+    matrix -= c
+    return c.squeeze(-1) + matrix.exp().sum(dim=-1).log()
+'''),
+    ("batched_softmax", "normalises over dim 0 (the batch) instead of each row", '''
+def batched_softmax(matrix):
+    exps = (matrix - matrix.max()).exp()
+    return exps / exps.sum(dim=0, keepdim=True)
+'''),
+    ("batched_softmax", "no max shift: inf / inf = nan for entries around 1e4", '''
+def batched_softmax(matrix):
+    exps = matrix.exp()
+    return exps / exps.sum(dim=-1, keepdim=True)
+'''),
+    ("batched_logsoftmax", "no max shift: exp overflows for entries around 1000", '''
+def batched_logsoftmax(matrix):
+    return matrix - matrix.exp().sum(dim=1, keepdim=True).log()
+'''),
+    ("batched_logsoftmax", "log of the softmax: a probability that underflows to 0 gives -inf instead of about -1e4", '''
+def batched_logsoftmax(matrix):
+    return batched_softmax(matrix).log()
+'''),
+    ("batched_cross_entropy_loss", "gathers along dim 0 (picks rows) instead of dim 1", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return -batched_logsoftmax(logits).gather(0, true_labels[:, None])[:, 0]
+'''),
+    ("batched_cross_entropy_loss", "forgets the minus sign", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return batched_logsoftmax(logits).gather(1, true_labels[:, None])[:, 0]
+'''),
+    ("batched_cross_entropy_loss", "log of the softmax: the loss of a confident mistake underflows to inf", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    probs = batched_softmax(logits)
+    return -probs.gather(1, true_labels[:, None]).log()[:, 0]
+'''),
+    # --- collect_rows / collect_columns
+    ("collect_rows", "indexes the columns instead of the rows", '''
+def collect_rows(matrix, row_indexes):
+    return matrix[:, row_indexes]
+'''),
+    ("collect_rows", "gather with an index expanded to 3 columns, the width of the example", '''
+def collect_rows(matrix, row_indexes):
+    return matrix.gather(0, row_indexes[:, None].expand(-1, 3))
+'''),
+    ("collect_columns", "indexes the rows instead of the columns", '''
+def collect_columns(matrix, column_indexes):
+    return matrix[column_indexes]
+'''),
+    ("collect_columns", "gather with an index expanded to 5 rows, the height of the example", '''
+def collect_columns(matrix, column_indexes):
+    return matrix.gather(1, column_indexes[None, :].expand(5, -1))
+'''),
+    # --- batched_dot_product_nd
+    ("batched_dot_product_nd", "sums only the last axis: fine for 2D, wrong shape for 3D", '''
+def batched_dot_product_nd(a, b):
+    return (a * b).sum(dim=-1)
+'''),
+    ("batched_dot_product_nd", "flattens the inputs with view: fails on non-contiguous tensors", '''
+def batched_dot_product_nd(a, b):
+    return (a.view(a.shape[0], -1) * b.view(b.shape[0], -1)).sum(dim=-1)
+'''),
+    # --- identity_matrix
+    ("identity_matrix", ">= gives the lower triangle, not the diagonal", '''
+def identity_matrix(n):
+    return (t.arange(n)[:, None] >= t.arange(n)).long()
+'''),
+    ("identity_matrix", "returns the booleans of the comparison, not numbers", '''
+def identity_matrix(n):
+    return einops.rearrange(t.arange(n), "i -> i 1") == t.arange(n)
+'''),
+    # --- einsum
+    ("einsum_trace", "i i -> i returns the diagonal instead of its sum", '''
+def einsum_trace(mat):
+    return einops.einsum(mat, "i i -> i")
+'''),
+    ("einsum_mv", "keeps j instead of i: scales columns instead of multiplying", '''
+def einsum_mv(mat, vec):
+    return einops.einsum(mat, vec, "i j, j -> j")
+'''),
+    ("einsum_mv", "contracts vec with the rows (mat.T @ vec): equal only for a symmetric mat", '''
+def einsum_mv(mat, vec):
+    return einops.einsum(mat, vec, "i j, i -> j")
+'''),
+    ("einsum_mm", "output axes swapped: returns (mat1 @ mat2).T", '''
+def einsum_mm(mat1, mat2):
+    return einops.einsum(mat1, mat2, "i j, j k -> k i")
+'''),
+    ("einsum_mm", "ties the columns of both matrices (mat1 @ mat2.T): equal only for a symmetric mat2", '''
+def einsum_mm(mat1, mat2):
+    return einops.einsum(mat1, mat2, "i j, k j -> i k")
+'''),
+    ("einsum_inner", "keeps i: elementwise product, not summed", '''
+def einsum_inner(vec1, vec2):
+    return einops.einsum(vec1, vec2, "i, i -> i")
+'''),
+    ("einsum_outer", "ties both vectors to i: elementwise product", '''
+def einsum_outer(vec1, vec2):
+    return einops.einsum(vec1, vec2, "i, i -> i")
+'''),
+    ("einsum_outer", "output axes swapped (np.outer(vec2, vec1)): equal only for equal vectors", '''
+def einsum_outer(vec1, vec2):
+    return einops.einsum(vec1, vec2, "i, j -> j i")
+'''),
+]
+
+RIGHT = [
+    # --- einops puzzles: NumPy or torch instead of einops, other dtypes and containers
+    ("arr1", "np.concatenate of the six digits along the height, as float32", '''
+arr1 = np.concatenate(list(arr), axis=1).astype(np.float32)
+'''),
+    ("arr2", "torch.cat of two copies, as a float tensor", '''
+arr2 = t.cat([t.from_numpy(arr[0])] * 2, dim=1).float()
+'''),
+    ("arr3", "np.tile of the stacked column", '''
+arr3 = np.tile(np.concatenate([arr[0], arr[1]], axis=1), (1, 1, 2))
+'''),
+    ("arr4", "np.repeat along the height, as int64", '''
+arr4 = np.repeat(arr[0], 2, axis=1).astype(np.int64)
+'''),
+    ("arr5", "np.concatenate of the three channels", '''
+arr5 = np.concatenate(list(arr[0]), axis=1)
+'''),
+    ("arr6", "torch: two rows of three digits, then the rows on top of each other", '''
+digits = t.from_numpy(arr)
+arr6 = t.cat([t.cat(list(digits[0:3]), dim=2), t.cat(list(digits[3:6]), dim=2)], dim=1)
+'''),
+    ("arr7", "NumPy transpose of the last two axes", '''
+arr7 = arr[1].transpose(0, 2, 1)
+'''),
+    ("arr8", "torch max_pool2d, then the grid of puzzle 6", '''
+pooled = t.nn.functional.max_pool2d(t.from_numpy(arr).float(), kernel_size=2)
+arr8 = einops.rearrange(pooled, "(b1 b2) c h w -> c (b1 h) (b2 w)", b1=2)
+'''),
+    ("broadcast_answers", "computed with torch, as lists and torch.Size", '''
+broadcast_answers = {1: [3, 4, 5], 2: None, 3: t.Size([8, 2, 6]), 4: list((t.ones(10, 20, 30) + t.ones(20, 1)).shape), 5: (4, 4)}
+'''),
+    ("rearrange_1", "splits with h given instead of w", '''
+def rearrange_1():
+    return einops.rearrange(t.arange(3, 9), "(h w) -> h w", h=3)
+'''),
+    ("rearrange_2", "names both sizes", '''
+def rearrange_2():
+    return einops.rearrange(t.arange(1, 7), "(a b) -> a b", a=2, b=3)
+'''),
+    ("rearrange_3", "splits into three named axes", '''
+def rearrange_3():
+    return einops.rearrange(t.arange(1, 7), "(a b c) -> a b c", a=1, c=1)
+'''),
+    ("temperatures_average", "view as (weeks, 7) and mean, in float64", '''
+def temperatures_average(temps):
+    return temps.double().view(-1, 7).mean(dim=1)
+'''),
+    ("temperatures_differences", "broadcast against (w, 1) averages, then flatten", '''
+def temperatures_differences(temps):
+    weeks = einops.rearrange(temps, "(w d) -> w d", d=7)
+    return einops.rearrange(weeks - weeks.mean(dim=1, keepdim=True), "w d -> (w d)")
+'''),
+    ("temperatures_normalized", "std with keepdim and an explicit correction=1", '''
+def temperatures_normalized(temps):
+    weeks = temps.reshape(-1, 7)
+    mean = weeks.mean(dim=1, keepdim=True)
+    std = weeks.std(dim=1, keepdim=True, correction=1)
+    return ((weeks - mean) / std).reshape(-1)
+'''),
+    ("normalize_rows", "torch.nn.functional.normalize", '''
+def normalize_rows(matrix):
+    return t.nn.functional.normalize(matrix, p=2, dim=1, eps=0.0)
+'''),
+    ("normalize_rows", "sum of squares and sqrt by hand, through einops", '''
+def normalize_rows(matrix):
+    norms = einops.reduce(matrix ** 2, "m n -> m 1", "sum").sqrt()
+    return matrix / norms
+'''),
+    ("cos_sim_matrix", "broadcast products and a sum, without normalize_rows", '''
+def cos_sim_matrix(matrix):
+    unit = matrix / (matrix * matrix).sum(dim=1, keepdim=True).sqrt()
+    return (unit[:, None, :] * unit[None, :, :]).sum(dim=-1)
+'''),
+    ("cos_sim_matrix", "torch.cosine_similarity with broadcasting", '''
+def cos_sim_matrix(matrix):
+    return t.cosine_similarity(matrix[:, None, :], matrix[None, :, :], dim=-1)
+'''),
+    ("sample_distribution", "torch.multinomial with replacement", '''
+def sample_distribution(probs, n):
+    return t.multinomial(probs, n, replacement=True)
+'''),
+    ("sample_distribution", "rand + cumsum + searchsorted", '''
+def sample_distribution(probs, n):
+    return t.searchsorted(probs.cumsum(0), t.rand(n, dtype=probs.dtype), right=True)
+'''),
+    ("sample_distribution", "the hint: count the cumulative sums below u", '''
+def sample_distribution(probs, n):
+    return (t.rand(n, 1) > t.cumsum(probs, dim=0)).sum(dim=-1)
+'''),
+    ("sample_distribution", "exponential race: argmax of log(u) / p", '''
+def sample_distribution(probs, n):
+    return (t.rand(n, len(probs), dtype=probs.dtype).log() / probs).argmax(dim=-1)
+'''),
+    ("classifier_accuracy", "a Python float from a count", '''
+def classifier_accuracy(scores, true_classes):
+    predictions = t.argmax(scores, dim=-1)
+    return (predictions == true_classes).sum().item() / len(true_classes)
+'''),
+    ("total_price_indexing", "returns a 0-dim tensor instead of a float", '''
+def total_price_indexing(prices, items):
+    return prices[items].sum()
+'''),
+    ("total_price_indexing", "bincount with minlength, as a dot product", '''
+def total_price_indexing(prices, items):
+    return t.bincount(items, minlength=len(prices)).to(prices.dtype) @ prices
+'''),
+    ("gather_2d", "asserts written differently: dim(), size(), min() and max()", '''
+def gather_2d(matrix, indexes):
+    assert indexes.size(0) == matrix.size(0), "row counts differ"
+    assert matrix.dim() == 2, "matrix must be 2D"
+    assert indexes.dim() == 2, "indexes must be 2D"
+    assert indexes.min() >= 0 and indexes.max() < matrix.size(1), "index out of range"
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    ("total_price_gather", "t.gather as a function, 0-dim tensor result", '''
+def total_price_gather(prices, items):
+    return t.gather(prices, 0, items).sum()
+'''),
+    ("integer_array_indexing", "unbind the coordinate columns into a tuple", '''
+def integer_array_indexing(matrix, coords):
+    return matrix[coords.unbind(dim=1)]
+'''),
+    ("integer_array_indexing", "a list index (deprecated; it warns, which must not cost points)", '''
+def integer_array_indexing(matrix, coords):
+    return matrix[list(coords.T)]
+'''),
+    ("integer_array_indexing", "flat index through row-major strides", '''
+def integer_array_indexing(matrix, coords):
+    strides = t.tensor([math.prod(matrix.shape[d + 1:]) for d in range(matrix.ndim)])
+    return matrix.flatten()[(coords * strides).sum(dim=1)]
+'''),
+    ("batched_logsumexp", "keepdim max, computed in float64", '''
+def batched_logsumexp(matrix):
+    m = matrix.double().max(dim=-1, keepdim=True).values
+    return (m + (matrix.double() - m).exp().sum(dim=-1, keepdim=True).log()).squeeze(-1)
+'''),
+    ("batched_softmax", "max and sum with einops.reduce, keeping a size-1 axis for broadcasting", '''
+def batched_softmax(matrix):
+    top = einops.reduce(matrix, "b n -> b 1", "max")
+    e = t.exp(matrix - top)
+    return e / einops.reduce(e, "b n -> b 1", "sum")
+'''),
+    ("batched_logsoftmax", "x minus the stable logsumexp from above", '''
+def batched_logsoftmax(matrix):
+    return matrix - batched_logsumexp(matrix)[:, None]
+'''),
+    ("batched_cross_entropy_loss", "integer array indexing instead of gather", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    log_probs = batched_logsoftmax(logits)
+    return -log_probs[t.arange(len(true_labels)), true_labels]
+'''),
+    ("batched_cross_entropy_loss", "logsumexp minus the true logit, without logsoftmax", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    true_logit = logits.gather(1, true_labels[:, None]).squeeze(1)
+    return batched_logsumexp(logits) - true_logit
+'''),
+    ("collect_rows", "index_select", '''
+def collect_rows(matrix, row_indexes):
+    return matrix.index_select(0, row_indexes)
+'''),
+    ("collect_rows", "gather with an index expanded to the matrix width", '''
+def collect_rows(matrix, row_indexes):
+    return matrix.gather(0, einops.repeat(row_indexes, "k -> k n", n=matrix.shape[1]))
+'''),
+    ("collect_columns", "index_select along dim 1", '''
+def collect_columns(matrix, column_indexes):
+    return t.index_select(matrix, 1, column_indexes)
+'''),
+    ("collect_columns", "collect_rows of the transpose, transposed back", '''
+def collect_columns(matrix, column_indexes):
+    return collect_rows(matrix.T, column_indexes).T
+'''),
+    ("batched_dot_product_nd", "einops.einsum with an ellipsis", '''
+def batched_dot_product_nd(a, b):
+    return einops.einsum(a, b, "batch ..., batch ... -> batch")
+'''),
+    ("batched_dot_product_nd", "reshape (not view) and a row-wise sum", '''
+def batched_dot_product_nd(a, b):
+    return (a.reshape(len(a), -1) * b.reshape(len(b), -1)).sum(dim=1)
+'''),
+    ("identity_matrix", "float zeros with the diagonal written through indexing", '''
+def identity_matrix(n):
+    out = t.zeros(n, n)
+    out[t.arange(n), t.arange(n)] = 1
+    return out
+'''),
+    ("identity_matrix", "every (n + 1)-th entry of a flat arange is on the diagonal", '''
+def identity_matrix(n):
+    return (t.arange(n * n) % (n + 1) == 0).reshape(n, n).int()
+'''),
+    ("einsum_trace", "np.einsum spelling", '''
+def einsum_trace(mat):
+    return np.einsum("ii->", mat)
+'''),
+    ("einsum_trace", "diagonal with einops, summed by NumPy", '''
+def einsum_trace(mat):
+    return einops.einsum(mat, "i i -> i").sum()
+'''),
+    ("einsum_mv", "word-named axes", '''
+def einsum_mv(mat, vec):
+    return einops.einsum(mat, vec, "row col, col -> row")
+'''),
+    ("einsum_mm", "torch.einsum on tensors, returned as a tensor", '''
+def einsum_mm(mat1, mat2):
+    return t.einsum("ij,jk->ik", t.from_numpy(mat1), t.from_numpy(mat2))
+'''),
+    ("einsum_inner", "np.einsum spelling", '''
+def einsum_inner(vec1, vec2):
+    return np.einsum("i,i->", vec1, vec2)
+'''),
+    ("einsum_outer", "broadcasting instead of einsum", '''
+def einsum_outer(vec1, vec2):
+    return vec1[:, None] * vec2[None, :]
+'''),
+]
