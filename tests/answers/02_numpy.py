@@ -1,0 +1,522 @@
+"""Other answers to the exercises of 02_numpy: plausible mistakes (WRONG) and other correct solutions (RIGHT).
+
+Each entry is (exercise, why, code that replaces the exercise's solution cell); see docs/authoring.md.
+"""
+
+WRONG = [
+    # --- linear_warmup
+    ("linear_warmup", "starts at 0 (linspace from 0): the first step is wasted and the spacing is wrong", '''
+def linear_warmup(peak_lr, n_steps):
+    return np.linspace(0, peak_lr, n_steps)
+'''),
+    ("linear_warmup", "arange with a float step: for some peaks (3e-4 over 10 steps) one value too many", '''
+def linear_warmup(peak_lr, n_steps):
+    step = peak_lr / n_steps
+    return np.arange(step, peak_lr + step, step)
+'''),
+    # --- brighten
+    ("brighten", "adds in uint8, so 250 + 10 wraps around to 4 before the clip", '''
+def brighten(img, amount):
+    return np.clip(img + amount, 0, 255)
+'''),
+    ("brighten", "computes in int64 but forgets to convert back to uint8", '''
+def brighten(img, amount):
+    return np.clip(img.astype(np.int64) + amount, 0, 255)
+'''),
+    ("brighten", "clamps only at 255: a negative amount wraps around below 0", '''
+def brighten(img, amount):
+    return np.minimum(img.astype(np.int64) + amount, 255).astype(np.uint8)
+'''),
+    # --- flatten_batch
+    ("flatten_batch", "flattens the batch axis away too", '''
+def flatten_batch(x):
+    return x.flatten()
+'''),
+    ("flatten_batch", "assumes image batches (B, C, H, W): fails for any other number of axes", '''
+def flatten_batch(x):
+    B, C, H, W = x.shape
+    return x.reshape(B, C * H * W)
+'''),
+    # --- reverse_every_other
+    ("reverse_every_other", "reverses but does not skip every other row", '''
+def reverse_every_other(x):
+    return x[::-1]
+'''),
+    ("reverse_every_other", "every other row, then reversed: starts from row 0, wrong for an even number of rows", '''
+def reverse_every_other(x):
+    return x[::2][::-1]
+'''),
+    # --- one_hot
+    ("one_hot", "x[:, labels] = 1 sets whole columns for every row", '''
+def one_hot(labels, num_classes):
+    out = np.zeros((len(labels), num_classes))
+    out[:, labels] = 1
+    return out
+'''),
+    ("one_hot", "takes the number of classes from the data (max + 1), ignoring num_classes", '''
+def one_hot(labels, num_classes):
+    return np.eye(labels.max() + 1)[labels]
+'''),
+    # --- select_confident
+    ("select_confident", "an entry-wise mask: returns a 1-D array of single probabilities, not rows", '''
+def select_confident(probs, threshold):
+    return probs[probs >= threshold]
+'''),
+    ("select_confident", "strict > instead of 'at least': drops a row whose maximum equals the threshold", '''
+def select_confident(probs, threshold):
+    return probs[probs.max(axis=1) > threshold]
+'''),
+    ("select_confident", "builds the result from a list: when no row qualifies the shape is (0,), not (0, C)", '''
+def select_confident(probs, threshold):
+    return np.array([row for row in probs if row.max() >= threshold])
+'''),
+    # --- clip_negative_inplace
+    ("clip_negative_inplace", "rebinds the local name to a new array: the caller's array never changes", '''
+def clip_negative_inplace(x):
+    x = np.maximum(x, 0)
+'''),
+    ("clip_negative_inplace", "writes through x.ravel(), which is a copy for non-contiguous views such as a.T", '''
+def clip_negative_inplace(x):
+    flat = x.ravel()
+    flat[flat < 0] = 0
+'''),
+    # --- pairwise_sq_dists
+    ("pairwise_sq_dists", "no new axes: subtracts row i from row i only (and needs N == M)", '''
+def pairwise_sq_dists(a, b):
+    return ((a - b) ** 2).sum(axis=-1)
+'''),
+    ("pairwise_sq_dists", "distances rather than squared distances", '''
+def pairwise_sq_dists(a, b):
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+'''),
+    ("pairwise_sq_dists", "new axes the wrong way round: an (M, N) table, invisible when a is b", '''
+def pairwise_sq_dists(a, b):
+    return ((a[None, :, :] - b[:, None, :]) ** 2).sum(axis=-1)
+'''),
+    # --- accuracy
+    ("accuracy", "argmax without an axis: one index into the flattened array", '''
+def accuracy(logits, labels):
+    return (logits.argmax() == labels).mean()
+'''),
+    ("accuracy", "argmax over axis=1: the class axis only for 2-D logits", '''
+def accuracy(logits, labels):
+    return (logits.argmax(axis=1) == labels).mean()
+'''),
+    ("accuracy", "divides by len(labels), the batch size, instead of the number of positions", '''
+def accuracy(logits, labels):
+    return (logits.argmax(axis=-1) == labels).sum() / len(labels)
+'''),
+    # --- normalize_rows
+    ("normalize_rows", "the keepdims bug: row sums line up with the columns (silently, for a square input)", '''
+def normalize_rows(x):
+    return x / x.sum(axis=1)
+'''),
+    ("normalize_rows", "normalises the columns instead of the rows", '''
+def normalize_rows(x):
+    return x / x.sum(axis=0, keepdims=True)
+'''),
+    ("normalize_rows", "axis=1 instead of the last axis: wrong for (B, T, H)", '''
+def normalize_rows(x):
+    return x / x.sum(axis=1, keepdims=True)
+'''),
+    ("normalize_rows", "[:, None] instead of keepdims: right only for 2-D input", '''
+def normalize_rows(x):
+    return x / x.sum(axis=-1)[:, None]
+'''),
+    # --- relu
+    ("relu", "x[x > 0] keeps only the positive entries, as a shorter 1-D array", '''
+def relu(x):
+    return x[x > 0]
+'''),
+    ("relu", "np.max(x, 0) reduces along axis 0 instead of comparing with 0", '''
+def relu(x):
+    return np.max(x, 0)
+'''),
+    ("relu", "clips in place: the layer's input is overwritten", '''
+def relu(x):
+    x[x < 0] = 0
+    return x
+'''),
+    # --- sigmoid
+    ("sigmoid", "sign slip: computes sigmoid(-x)", '''
+def sigmoid(x):
+    return 1 / (1 + np.exp(x))
+'''),
+    ("sigmoid", "exp(x) / (1 + exp(x)): inf / inf = nan for large positive x", '''
+def sigmoid(x):
+    return np.exp(x) / (1 + np.exp(x))
+'''),
+    # --- softmax
+    ("softmax", "the keepdims bug: sums line up with the wrong axis", '''
+def softmax(x, axis=None):
+    e = np.exp(x)
+    return e / e.sum(axis=axis)
+'''),
+    ("softmax", "treats axis=None as the last axis instead of all entries", '''
+def softmax(x, axis=None):
+    e = np.exp(x)
+    return e / e.sum(axis=-1 if axis is None else axis, keepdims=True)
+'''),
+    ("softmax", "guides broadcasting with [:, None] for axis 1 / -1: right only for 2-D input", '''
+def softmax(x, axis=None):
+    e = np.exp(x)
+    s = e.sum(axis=axis)
+    if axis in (1, -1):
+        s = s[:, None]
+    return e / s
+'''),
+    # --- stable_softmax
+    ("stable_softmax", "no max subtraction: exp(1000) overflows to inf and the result is nan", '''
+def stable_softmax(x, axis=None):
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("stable_softmax", "subtracts the global maximum: a row around -1000 underflows to 0 / 0", '''
+def stable_softmax(x, axis=None):
+    e = np.exp(x - x.max())
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("stable_softmax", "max without keepdims: the row maxima are subtracted from the columns", '''
+def stable_softmax(x, axis=None):
+    e = np.exp(x - x.max(axis=axis))
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    # --- layernorm
+    ("layernorm", "unbiased variance (ddof=1) instead of np.var's mean of squared deviations", '''
+def layernorm(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = x.var(axis=-1, keepdims=True, ddof=1)
+    return (x - mean) / np.sqrt(var + 1e-5)
+'''),
+    ("layernorm", "normalises over the batch axis (that is batchnorm)", '''
+def layernorm(x):
+    mean = x.mean(axis=0, keepdims=True)
+    var = x.var(axis=0, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-5)
+'''),
+    ("layernorm", "no eps: a constant row gives 0/0 = nan", '''
+def layernorm(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True))
+'''),
+    ("layernorm", "unpacks B, T, H = x.shape: only works for 3-D input", '''
+def layernorm(x):
+    B, T, H = x.shape
+    mean = x.mean(axis=2).reshape(B, T, 1)
+    var = x.var(axis=2).reshape(B, T, 1)
+    return (x - mean) / np.sqrt(var + 1e-5)
+'''),
+    # --- batchnorm
+    ("batchnorm", "normalises each example over its features (that is layernorm)", '''
+def batchnorm(x, gamma=None, beta=None):
+    y = (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-5)
+    if gamma is not None:
+        y = y * gamma
+    if beta is not None:
+        y = y + beta
+    return y
+'''),
+    ("batchnorm", "ignores gamma and beta", '''
+def batchnorm(x, gamma=None, beta=None):
+    return (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+'''),
+    ("batchnorm", "statistics over axis 0 only: for (N, L, C) each position gets its own statistics", '''
+def batchnorm(x, gamma=None, beta=None):
+    y = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + 1e-5)
+    if gamma is not None:
+        y = y * gamma
+    if beta is not None:
+        y = y + beta
+    return y
+'''),
+    ("batchnorm", "forgets to add beta", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + 1e-5)
+    if gamma is not None:
+        y = y * gamma
+    return y
+'''),
+    # --- rmsnorm
+    ("rmsnorm", "divides by the L2 norm, forgetting to average over H", '''
+def rmsnorm(x, gamma=None):
+    y = x / np.sqrt(np.sum(x**2, axis=-1, keepdims=True) + 1e-5)
+    return y if gamma is None else y * gamma
+'''),
+    ("rmsnorm", "subtracts the mean first (that is layernorm)", '''
+def rmsnorm(x, gamma=None):
+    x = x - x.mean(axis=-1, keepdims=True)
+    y = x / np.sqrt(np.mean(x**2, axis=-1, keepdims=True) + 1e-5)
+    return y if gamma is None else y * gamma
+'''),
+    ("rmsnorm", "eps added outside the square root (via np.linalg.norm)", '''
+def rmsnorm(x, gamma=None):
+    rms = np.linalg.norm(x, axis=-1, keepdims=True) / np.sqrt(x.shape[-1])
+    y = x / (rms + 1e-5)
+    return y if gamma is None else y * gamma
+'''),
+    ("rmsnorm", "mean of squares over axis=1: the feature axis only for 2-D input", '''
+def rmsnorm(x, gamma=None):
+    y = x / np.sqrt(np.mean(x**2, axis=1, keepdims=True) + 1e-5)
+    return y if gamma is None else y * gamma
+'''),
+    # --- projections
+    ("project_matmul", "multiplies in the other order and forgets to transpose back: (H, B)", '''
+def project_matmul(x, w):
+    return w.T @ x.T
+'''),
+    ("project_matmul", "squeezes the result: a batch of one loses its batch axis", '''
+def project_matmul(x, w):
+    return np.squeeze(x @ w)
+'''),
+    ("project_dot", "np.inner contracts the last axes of both: needs F == H and computes x @ w.T", '''
+def project_dot(x, w):
+    return np.inner(x, w)
+'''),
+    ("project_dot", "casts back to x's dtype: integer (one-hot) inputs get their products truncated", '''
+def project_dot(x, w):
+    return np.dot(x, w).astype(x.dtype)
+'''),
+    ("project_einsum", "labels w as (H, F), the layout of torch.nn.Linear's weight", '''
+def project_einsum(x, w):
+    return np.einsum("bf,hf->bh", x, w)
+'''),
+    ("project_einsum", "squeezes the result: H = 1 or B = 1 loses an axis", '''
+def project_einsum(x, w):
+    return np.einsum("bf,fh->bh", x, w).squeeze()
+'''),
+    ("project_broadcast", "sums over the batch axis instead of the feature axis", '''
+def project_broadcast(x, w):
+    return (x[:, :, None] * w[None, :, :]).sum(axis=0)
+'''),
+    ("project_broadcast", "accumulates into zeros of x's dtype: fails for integer x with float w", '''
+def project_broadcast(x, w):
+    out = np.zeros((x.shape[0], w.shape[1]), dtype=x.dtype)
+    for f in range(x.shape[1]):
+        out += x[:, f, None] * w[f]
+    return out
+'''),
+    # --- multihead_project
+    ("multihead_project", "x @ w: pairs x's features with w's head axis (a shape error, or silently wrong)", '''
+def multihead_project(x, w):
+    B, T, F = x.shape
+    _, N, H = w.shape
+    return (x @ w).reshape(B, T, N, H)
+'''),
+    ("multihead_project", "heads before time, as attention code often wants: (B, N, T, H)", '''
+def multihead_project(x, w):
+    return np.einsum("btf,fnh->bnth", x, w)
+'''),
+    ("multihead_project", "np.dot sums over w's second-to-last axis (N), not F", '''
+def multihead_project(x, w):
+    return np.dot(x, w)
+'''),
+    ("multihead_project", "squeezes the result: a single head or sequence loses its axis", '''
+def multihead_project(x, w):
+    return np.einsum("btf,fnh->btnh", x, w).squeeze()
+'''),
+]
+
+RIGHT = [
+    ("linear_warmup", "np.linspace from the first step to the peak", '''
+def linear_warmup(peak_lr, n_steps):
+    return np.linspace(peak_lr / n_steps, peak_lr, n_steps)
+'''),
+    ("linear_warmup", "float32 result from integer steps", '''
+def linear_warmup(peak_lr, n_steps):
+    return (np.arange(n_steps, dtype=np.float32) + 1) * np.float32(peak_lr / n_steps)
+'''),
+    ("brighten", "computes in int16 and clips with np.minimum / np.maximum", '''
+def brighten(img, amount):
+    wide = img.astype(np.int16) + amount
+    return np.maximum(np.minimum(wide, 255), 0).astype(np.uint8)
+'''),
+    ("brighten", "computes in float", '''
+def brighten(img, amount):
+    return np.clip(img / 1.0 + amount, 0, 255).astype(np.uint8)
+'''),
+    ("flatten_batch", "len(x) and the product of the other sizes", '''
+def flatten_batch(x):
+    return x.reshape(len(x), int(np.prod(x.shape[1:])))
+'''),
+    ("flatten_batch", "stacks each example's ravel()", '''
+def flatten_batch(x):
+    return np.stack([example.ravel() for example in x])
+'''),
+    ("reverse_every_other", "np.flip, then every second row", '''
+def reverse_every_other(x):
+    return np.flip(x, axis=0)[::2]
+'''),
+    ("reverse_every_other", "explicit start index", '''
+def reverse_every_other(x):
+    return x[len(x) - 1::-2]
+'''),
+    ("one_hot", "rows of an identity matrix", '''
+def one_hot(labels, num_classes):
+    return np.eye(num_classes)[labels]
+'''),
+    ("one_hot", "broadcast comparison, boolean cast to int", '''
+def one_hot(labels, num_classes):
+    return (labels[:, None] == np.arange(num_classes)[None, :]).astype(np.int64)
+'''),
+    ("select_confident", "np.any over the row, with a negative axis", '''
+def select_confident(probs, threshold):
+    return probs[np.any(probs >= threshold, axis=-1)]
+'''),
+    ("select_confident", "integer indices from np.flatnonzero", '''
+def select_confident(probs, threshold):
+    return probs[np.flatnonzero(np.max(probs, axis=1) >= threshold)]
+'''),
+    ("clip_negative_inplace", "np.maximum with out=x", '''
+def clip_negative_inplace(x):
+    np.maximum(x, 0, out=x)
+'''),
+    ("clip_negative_inplace", "x[...] = ... assignment, returning x as well", '''
+def clip_negative_inplace(x):
+    x[...] = np.where(x < 0, 0, x)
+    return x
+'''),
+    ("pairwise_sq_dists", "expansion |a|^2 - 2 a.b + |b|^2", '''
+def pairwise_sq_dists(a, b):
+    return (a**2).sum(axis=1)[:, None] - 2 * a @ b.T + (b**2).sum(axis=1)[None, :]
+'''),
+    ("pairwise_sq_dists", "np.linalg.norm over the broadcast difference, squared", '''
+def pairwise_sq_dists(a, b):
+    return np.linalg.norm(np.expand_dims(a, 1) - np.expand_dims(b, 0), axis=-1) ** 2
+'''),
+    ("accuracy", "count over labels.size, returns a NumPy scalar", '''
+def accuracy(logits, labels):
+    return np.sum(np.argmax(logits, axis=-1) == labels) / labels.size
+'''),
+    ("normalize_rows", "np.expand_dims on the sums", '''
+def normalize_rows(x):
+    return x / np.expand_dims(x.sum(axis=-1), -1)
+'''),
+    ("normalize_rows", "[..., None] on the sums", '''
+def normalize_rows(x):
+    return x / x.sum(axis=x.ndim - 1)[..., None]
+'''),
+    ("relu", "np.where", '''
+def relu(x):
+    return np.where(x > 0, x, 0)
+'''),
+    ("relu", "multiply by the mask", '''
+def relu(x):
+    return x * (x > 0)
+'''),
+    ("relu", "copy, then clip the copy in place", '''
+def relu(x):
+    out = x.copy()
+    out[out < 0] = 0
+    return out
+'''),
+    ("sigmoid", "via tanh, which never overflows", '''
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(x / 2))
+'''),
+    ("sigmoid", "two-branch stable form with np.where", '''
+def sigmoid(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+'''),
+    ("softmax", "exp minus log-sum-exp", '''
+def softmax(x, axis=None):
+    return np.exp(x - np.log(np.sum(np.exp(x), axis=axis, keepdims=True)))
+'''),
+    ("softmax", "already stable (subtracts the max)", '''
+def softmax(x, axis=None):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+'''),
+    ("softmax", "axis=None handled by flattening and reshaping back", '''
+def softmax(x, axis=None):
+    if axis is None:
+        flat = np.exp(x.ravel())
+        return (flat / flat.sum()).reshape(x.shape)
+    e = np.exp(x)
+    return e / np.expand_dims(e.sum(axis=axis), axis)
+'''),
+    ("stable_softmax", "float64, np.expand_dims for the shapes", '''
+def stable_softmax(x, axis=None):
+    x = np.asarray(x, dtype=np.float64)
+    if axis is None:
+        e = np.exp(x - x.max())
+        return e / e.sum()
+    e = np.exp(x - np.expand_dims(x.max(axis=axis), axis))
+    return e / np.expand_dims(e.sum(axis=axis), axis)
+'''),
+    ("stable_softmax", "log-softmax with the max shift, then exp", '''
+def stable_softmax(x, axis=None):
+    m = np.max(x, axis=axis, keepdims=True)
+    log_z = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
+    return np.exp(x - log_z)
+'''),
+    ("layernorm", "variance from the centred values, times 1 / sqrt; PyTorch's eps 1e-5 is fine too", '''
+def layernorm(x):
+    centred = x - np.mean(x, axis=-1, keepdims=True)
+    var = np.mean(centred**2, axis=-1, keepdims=True)
+    return centred * (1 / np.sqrt(var + 1e-5))
+'''),
+    ("layernorm", "the seed's form with scale 1 and shift 0 for any number of axes", '''
+def layernorm(x):
+    H = x.shape[-1]
+    mean = np.mean(x, axis=-1, keepdims=True)
+    var = np.var(x, axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + 1e-8) * np.ones(H) + np.zeros(H)
+'''),
+    ("batchnorm", "reshape to (-1, C), normalise over axis 0, reshape back", '''
+def batchnorm(x, gamma=None, beta=None):
+    flat = x.reshape(-1, x.shape[-1])
+    y = (flat - flat.mean(axis=0)) / np.sqrt(flat.var(axis=0) + 1e-5)
+    y = y * (1 if gamma is None else gamma) + (0 if beta is None else beta)
+    return y.reshape(x.shape)
+'''),
+    ("rmsnorm", "np.linalg.norm, eps inside the square root", '''
+def rmsnorm(x, gamma=None):
+    ms = np.linalg.norm(x, axis=-1, keepdims=True) ** 2 / x.shape[-1]
+    y = x / np.sqrt(ms + 1e-5)
+    if gamma is not None:
+        y = gamma * y
+    return y
+'''),
+    ("project_matmul", "np.matmul of the transposes, transposed back", '''
+def project_matmul(x, w):
+    return np.matmul(w.T, x.T).T
+'''),
+    ("project_dot", "the method form x.dot(w)", '''
+def project_dot(x, w):
+    return x.dot(w)
+'''),
+    ("project_einsum", "implicit output, other letters", '''
+def project_einsum(x, w):
+    return np.einsum("ij,jk", x, w)
+'''),
+    ("project_einsum", "ellipsis for the batch", '''
+def project_einsum(x, w):
+    return np.einsum("...f,fh->...h", x, w)
+'''),
+    ("project_broadcast", "(B, 1, F) * (1, H, F) summed over the last axis", '''
+def project_broadcast(x, w):
+    return (x[:, None, :] * w.T[None, :, :]).sum(axis=-1)
+'''),
+    ("project_broadcast", "np.expand_dims and np.sum", '''
+def project_broadcast(x, w):
+    return np.sum(np.expand_dims(x, -1) * np.expand_dims(w, 0), axis=-2)
+'''),
+    ("multihead_project", "fold heads into columns, matmul, unfold", '''
+def multihead_project(x, w):
+    B, T, F = x.shape
+    _, N, H = w.shape
+    return (x @ w.reshape(F, N * H)).reshape(B, T, N, H)
+'''),
+    ("multihead_project", "np.tensordot", '''
+def multihead_project(x, w):
+    return np.tensordot(x, w, axes=([2], [0]))
+'''),
+    ("multihead_project", "einsum with an ellipsis and other letters", '''
+def multihead_project(x, w):
+    return np.einsum("...i,ijk->...jk", x, w)
+'''),
+]
