@@ -49,11 +49,41 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 try:
     from mlprereq.grading.preprocessors import StderrToStdout
+    from mlprereq.grading.sandbox import SandboxedExecute
+    from mlprereq.grading.feedback import HideHiddenTests
+    from mlprereq.grading.guard import DropOrphanGradeMetadata
 except ImportError:  # the package is not installed: plain nbgrader behaviour
-    StderrToStdout = None
+    StderrToStdout = SandboxedExecute = HideHiddenTests = DropOrphanGradeMetadata = None
 
 if StderrToStdout is not None:
+    # SandboxedExecute is nbgrader's Execute in a sandbox (docs/grading_safely.md):
+    # no network, only its own folder and a scratch tmpfs, resource limits, a
+    # notebook deadline, and a guard against monkeypatched test helpers.
     c.Autograde.autograde_preprocessors = [
-        Execute, IgnorePattern, ClearMetadataPreprocessor, StderrToStdout, LimitOutput,
+        SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, StderrToStdout, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
+    # A duplicated cell must not make a notebook ungradable (see guard.DropOrphanGradeMetadata).
+    from nbgrader.preprocessors import (  # noqa: E402
+        CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec,
+    )
+    c.Autograde.sanitize_preprocessors = [
+        ClearOutput, DeduplicateIds, DropOrphanGradeMetadata, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    ]
+    # Feedback shows hidden tests by name, points and a one-line result, never their code (nbgrader #917).
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+    from nbgrader.preprocessors import GetGrades  # noqa: E402
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# The grading sandbox; every limit can be set from the environment.
+_env = os.environ.get
+c.SandboxedExecute.sandbox = _env("COURSE_SANDBOX", "auto")  # auto | bwrap | limits | off
+c.SandboxedExecute.notebook_deadline = int(_env("COURSE_NOTEBOOK_DEADLINE", "900"))  # s, whole notebook
+c.SandboxedExecute.memory_mb = int(_env("COURSE_KERNEL_MEMORY_MB", "4096"))
+c.SandboxedExecute.cpu_seconds = int(_env("COURSE_KERNEL_CPU_SECONDS", "900"))
+c.SandboxedExecute.processes = int(_env("COURSE_KERNEL_PROCESSES", "64"))
+c.SandboxedExecute.output_bytes = int(_env("COURSE_CELL_OUTPUT_BYTES", "1000000"))
+c.SandboxedExecute.scratch_mb = int(_env("COURSE_SCRATCH_MB", "256"))
+c.SandboxedExecute.course_root = c.CourseDirectory.root
+# Deleted test cells are put back (and graded) rather than silently scoring 0.
+c.OverwriteCells.add_missing_cells = True

@@ -3,14 +3,22 @@
     course release [--check] [ASSIGNMENT ...]   regenerate release/ from source/
     course roster ROSTER.csv                    add the students of a CSV to the gradebook
     course collect ASSIGNMENT --zip FILE        LMS zip -> submitted/
-    course autograde ASSIGNMENT [--student ID]  grade submissions (one broken notebook never stops the batch)
+    course autograde ASSIGNMENT [--student ID] [--workers N | --scheduler ADDR] [--force]
+                                                grade submissions (one broken notebook never stops the batch)
     course feedback ASSIGNMENT                  HTML feedback in feedback/
     course export ASSIGNMENT [--out F]          grades.csv, one row per roster student
     course grade ASSIGNMENT [--roster R] [--zip Z] [--out F]   all of the above in order
+    course report ASSIGNMENT [--out DIR]        cohort report: pass rates, histogram, slowest cells, flags
     course demo                                 build and grade a small demo cohort in demo/
 
 Every command takes --course DIR (default: the course folder around the
 current directory).
+
+autograde/grade grade N submissions at once (--workers, default: the number of
+cores), or on a Dask cluster (--scheduler tcp://host:8786). A re-run grades
+only what has no outcome yet or changed since (--force: everything), so after
+Ctrl-C or a crash the same command finishes the cohort. See
+docs/grading_at_scale.md.
 """
 from __future__ import annotations
 
@@ -56,12 +64,27 @@ def cmd_collect(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .grading.loop import autograde_assignment
+    from .grading.loop import AlreadyRunning, run_autograde
 
-    outcomes = autograde_assignment(args.course, args.assignment, args.student or None, progress=not args.quiet)
-    failed = [o for o in outcomes.values() if o.status == "failed"]
+    try:
+        run = run_autograde(args.course, args.assignment, args.student or None, progress=not args.quiet,
+                            workers=args.workers, scheduler=args.scheduler, force=args.force)
+    except AlreadyRunning as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    failed = [o for o in run.outcomes.values() if o.status == "failed"]
     for o in failed:
         print(f"{o.student}: {o.reason}")
+    print(f"{len(run.graded)} submissions graded in {run.seconds:.0f} s"
+          + (f", {len(run.skipped)} already graded (unchanged; --force regrades them)" if run.skipped else ""))
+    if run.interrupted:
+        print(f"interrupted: {len(run.unfinished)} submissions not graded yet; run the same command again to "
+              "finish them", file=sys.stderr)
+        return 130
+    if run.unfinished:
+        for student, why in sorted(run.unfinished.items()):
+            print(f"{student}: not graded: {why}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -92,9 +115,26 @@ def cmd_grade(args) -> int:
         cmd_roster(args)
     if args.zip:
         cmd_collect(args)
-    cmd_autograde(args)
+    code = cmd_autograde(args)
+    if code in (2, 130):  # another run is grading, or Ctrl-C: stop here
+        return code
     cmd_feedback(args)
-    return cmd_export(args)
+    return cmd_export(args) or code
+
+
+def cmd_report(args) -> int:
+    from .grading.autograde import load_status
+    from .grading.cohort_report import write_report
+    from .grading.report import format_flags, rows_for
+    from .nbgrader_api import make_api
+
+    out = Path(args.out) if args.out else args.course / "reports" / args.assignment
+    with make_api(args.course).gradebook as gb:
+        page = write_report(gb, args.course, args.assignment, out)
+        rows = rows_for(gb, args.assignment, load_status(args.course, args.assignment))
+    print(format_flags(rows))
+    print(f"\ncohort report: {page}")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -106,8 +146,15 @@ def cmd_demo(args) -> int:
     write_cohort(course, args.assignment)
     print(f"demo cohort of {args.assignment} written to {dest}/submitted")
     ns = argparse.Namespace(course=course, assignment=args.assignment, roster=None, zip=None, student=None,
-                            quiet=False, out=str(course / "grades.csv"))
+                            quiet=False, out=str(course / "grades.csv"), workers=None, scheduler=None, force=False)
     return cmd_grade(ns)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,6 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("assignment")
         p.add_argument("--student", action="append", help="only this student (repeatable)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
+        p.add_argument("--workers", type=positive_int, metavar="N",
+                       help="submissions graded at once, each in its own worker process and kernel "
+                            "(default: the number of cores; 1: in this process)")
+        p.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+                            "(see docs/grading_at_scale.md)")
+        p.add_argument("--force", action="store_true",
+                       help="regrade every submission (default: only those not yet graded, or changed since)")
         if name == "grade":
             p.add_argument("--roster")
             p.add_argument("--zip")
@@ -151,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("report", help="cohort report (CSV, PNG, HTML) and the flagged submissions")
+    p.add_argument("assignment")
+    p.add_argument("--out", help="folder (default: reports/ASSIGNMENT)")
+    p.set_defaults(func=cmd_report)
+
     p = sub.add_parser("demo", help="build and grade a demo cohort")
     p.add_argument("--dir", default=str(ROOT / "demo"))
     p.add_argument("--assignment", default="03_einops")
@@ -160,7 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    level = logging.INFO if args.verbose else logging.WARNING
+    root_logger = logging.getLogger()
+    if not root_logger.handlers:  # as logging.basicConfig, but the level is the handler's: the grading
+        handler = logging.StreamHandler()  # log file takes INFO lines, the terminal only with -v
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setLevel(level)
+        root_logger.addHandler(handler)
+        root_logger.setLevel(level)
     if hasattr(args, "course") and args.command != "release":
         args.course = course_root(args.course)
     return args.func(args)

@@ -34,7 +34,25 @@ def load_config(root: Path, **overrides) -> Config:
     for key, value in overrides.items():
         section, name = key.split("__")
         setattr(getattr(config, section), name, value)
+    if "db_url" in config.CourseDirectory:
+        config.CourseDirectory.db_url = with_installed_driver(config.CourseDirectory.db_url)
     return config
+
+
+def with_installed_driver(db_url: str) -> str:
+    """``postgresql://...`` with the PostgreSQL driver that is installed.
+
+    SQLAlchemy 2.1 reads a bare ``postgresql://`` as psycopg 3; the course pins
+    psycopg2-binary. An explicit driver (``postgresql+psycopg2://``) is kept.
+    """
+    from importlib.util import find_spec
+
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.drivername == "postgresql" and find_spec("psycopg") is None and find_spec("psycopg2") is not None:
+        return url.set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+    return db_url
 
 
 def quiet_logger(level=logging.INFO) -> logging.Logger:

@@ -27,6 +27,9 @@ class Outcome:
     reason: str = ""
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
+    fingerprint: str = ""  # hash of the submission and source files it was graded from (see parallel.py)
+    worker: str = ""  # host:pid of the process that graded it
+    flags: list[str] = field(default_factory=list)  # for a TA to review (see guard.py, sandbox.py)
 
 
 def released_notebooks(root: Path, assignment: str) -> list[str]:
@@ -81,18 +84,46 @@ def grade_student(api, root: Path, assignment: str, student: str) -> Outcome:
     if not folder.is_dir():
         return Outcome(student, assignment, "not_submitted", "no submission")
     problems = check_submission(folder, released_notebooks(root, assignment))
+    clear_run_records(root, assignment, student)
     try:
         result = api.autograde(assignment, student, force=True, create=True)
     except Exception as err:  # nbgrader should report, not raise; be safe anyway
         result = {"success": False, "error": f"{type(err).__name__}: {err}"}
     seconds = time.perf_counter() - start
+    if not result.get("success") and (result.get("error") or "").rstrip().endswith("KeyboardInterrupt"):
+        # nbgrader's capture_log swallows Ctrl-C; an interrupted grading is no outcome at all.
+        raise KeyboardInterrupt
+    notes, flags = review(root, assignment, student)
     if result.get("success"):
-        return Outcome(student, assignment, "graded", "; ".join(problems), seconds, problems)
+        problems = problems + notes
+        return Outcome(student, assignment, "graded", "; ".join(problems), seconds, problems, flags=flags)
     reason = "; ".join(problems) or f"nbgrader could not grade it: {last_error_line(result)}"
     log_path = Path(root) / STATUS_DIR / assignment / f"{student}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_path.write_text((result.get("log") or "") + "\n" + (result.get("error") or ""))
-    return Outcome(student, assignment, "failed", reason, seconds, problems)
+    return Outcome(student, assignment, "failed", reason, seconds, problems, flags=flags)
+
+
+def review(root: Path, assignment: str, student: str) -> tuple[list[str], list[str]]:
+    """(notes, flags): what the submission changed, what its code tries (guard.py) and what happened
+    when it ran in the sandbox (the run records of sandbox.py). Never raises."""
+    from .guard import review_submission
+    from .sandbox import load_run_records
+
+    try:
+        notes, flags = review_submission(root, assignment, student)
+    except Exception as err:  # noqa: BLE001 - a review must never cost a grade
+        notes, flags = [], [f"review: could not read the submission ({type(err).__name__})"]
+    for notebook, record in load_run_records(root, assignment, student).items():
+        notes += [n for n in record.get("notes", []) if n not in notes]
+        flags += [f"run: {f}" for f in record.get("flags", [])]
+        if record.get("sandbox") not in (None, "bwrap"):
+            notes.append(f"graded without the sandbox ({record.get('sandbox')})")
+    return notes, flags
+
+
+def clear_run_records(root: Path, assignment: str, student: str) -> None:
+    shutil.rmtree(Path(root) / STATUS_DIR / assignment / "runs" / student, ignore_errors=True)
 
 
 def status_path(root: Path, assignment: str) -> Path:
@@ -103,7 +134,8 @@ def load_status(root: Path, assignment: str) -> dict[str, Outcome]:
     path = status_path(root, assignment)
     if not path.exists():
         return {}
-    return {k: Outcome(**v) for k, v in json.loads(path.read_text()).items()}
+    known = set(Outcome.__dataclass_fields__)
+    return {k: Outcome(**{f: x for f, x in v.items() if f in known}) for k, v in json.loads(path.read_text()).items()}
 
 
 def save_status(root: Path, assignment: str, outcomes: dict[str, Outcome]) -> None:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
 from .autograde import Outcome
 
-COLUMNS = ["student_id", "first_name", "last_name", "email", "assignment", "score", "max_score", "status", "reason"]
+COLUMNS = ["student_id", "first_name", "last_name", "email", "assignment", "score", "max_score", "status", "reason",
+           "flags"]
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Row:
     max_score: float
     status: str
     reason: str
+    flags: list[str] = field(default_factory=list)  # flagged for review (monkeypatching, sandbox blocks, ...)
 
 
 def assignment_max_score(gradebook, assignment: str) -> float:
@@ -46,8 +48,9 @@ def rows_for(gradebook, assignment: str, outcomes: dict[str, Outcome]) -> list[R
             status, reason = outcome.status, outcome.reason
         if status != "graded":
             score = 0.0
+        flags = list(getattr(outcome, "flags", None) or []) if outcome is not None else []
         rows.append(Row(student.id, student.first_name or "", student.last_name or "", student.email or "",
-                        assignment, score, max_score, status, reason))
+                        assignment, score, max_score, status, reason, flags))
     return rows
 
 
@@ -63,7 +66,7 @@ def write_csv(rows: list[Row], path: Path) -> None:
         writer.writerow(COLUMNS)
         for r in rows:
             writer.writerow([r.student_id, r.first_name, r.last_name, r.email, r.assignment,
-                             f"{r.score:g}", f"{r.max_score:g}", r.status, r.reason])
+                             f"{r.score:g}", f"{r.max_score:g}", r.status, r.reason, " | ".join(r.flags)])
 
 
 def format_table(rows: list[Row]) -> str:
@@ -73,3 +76,26 @@ def format_table(rows: list[Row]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, body)])
+
+
+def flagged(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if r.flags]
+
+
+def write_flags(rows: list[Row], path: Path) -> None:
+    """flagged.csv: one line per reason a submission was flagged for review."""
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", "assignment", "score", "status", "flag"])
+        for r in flagged(rows):
+            for flag in r.flags:
+                writer.writerow([r.student_id, r.assignment, f"{r.score:g}", r.status, flag])
+
+
+def format_flags(rows: list[Row]) -> str:
+    """The flagged submissions and why, for the terminal."""
+    lines = []
+    for r in flagged(rows):
+        lines.append(f"{r.student_id} ({r.score:g}/{r.max_score:g}, {r.status}):")
+        lines += [f"    {flag}" for flag in r.flags]
+    return "\n".join(lines) if lines else "no submission was flagged"

@@ -1,0 +1,55 @@
+"""Feedback that never shows a hidden test (nbgrader #917).
+
+nbgrader autogrades with the hidden tests restored into each test cell, and its
+feedback HTML shows the autograded notebook as it ran: hidden test code, and
+tracebacks quoting it. ``HideHiddenTests`` (in ``GenerateFeedback.preprocessors``,
+see nbgrader_config.py) rewrites each hidden test cell before the HTML is made:
+
+* its source becomes one comment: the test's name and points;
+* its outputs become one line: ``passed`` or ``failed: <error type>: <first line
+  of the message>`` (no traceback, which would quote the test's code).
+
+Visible tests are left alone, so a student sees their failures with the
+messages of ``mlprereq.checks``. A cell is hidden when its source holds a
+``### BEGIN HIDDEN TESTS`` region or its grade id has ``__hidden`` in it.
+"""
+from __future__ import annotations
+
+import re
+
+import nbformat
+from nbgrader import utils as nbutils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS.*?(### END HIDDEN TESTS|\Z)", re.DOTALL)
+MAX_MESSAGE = 160
+
+
+def is_hidden_test(cell) -> bool:
+    if cell.cell_type != "code" or not nbutils.is_grade(cell) or nbutils.is_solution(cell):
+        return False
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+    return "BEGIN HIDDEN TESTS" in cell.source or "__hidden" in grade_id
+
+
+def one_line_result(cell) -> str:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            message = (str(out.get("evalue") or "").strip().splitlines() or [""])[0]
+            text = f"failed: {out.get('ename', 'Error')}" + (f": {message}" if message else "")
+            return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    return "passed"
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Replace each hidden test cell's code and output by its name, points and a one-line result."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if not is_hidden_test(cell):
+            return cell, resources
+        meta = cell.metadata.get("nbgrader", {})
+        name, points = meta.get("grade_id", f"cell {cell_index}"), meta.get("points", 0)
+        result = one_line_result(cell)
+        cell.source = f"# Hidden test {name!r} ({points:g} points): its code is not shown."
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"hidden test {name}: {result}\n")]
+        return cell, resources

@@ -1,0 +1,707 @@
+"""Run every graded kernel in a sandbox, and keep one notebook from costing the batch.
+
+nbgrader executes a submission with nbclient in a kernel started by
+jupyter_client's KernelManager. Two classes plug into that, wired in through
+nbgrader_config.py:
+
+``SandboxedKernelManager``
+    wraps the kernel command in bubblewrap (``bwrap``): its own network, PID,
+    IPC and UTS namespaces (no network at all: the grader talks to the kernel
+    over IPC-transport sockets in a private folder), a read-only view of what
+    Python needs (the interpreter, the venv, the ``mlprereq`` package and the
+    course files a student gets anyway: colab_setup.py, data/), the student's
+    own autograded folder read-only, and a size-capped scratch tmpfs at /tmp
+    as the only writable place. Not mounted: source/, the gradebook, other
+    students' submissions, the TA's home. As root it drops to a throw-away uid
+    (so the process limit counts only this kernel's processes); as a normal
+    user bwrap puts the kernel in its own user namespace. The kernel then runs
+    ``mlprereq.grading.kernel_boot``, which sets the resource limits and
+    installs the audit hook and the tamper guard before any student code.
+    Without bwrap (macOS, or a Linux without it) the kernel gets the limits and
+    the hook only, and a warning says so.
+
+``SandboxedExecute``
+    nbgrader's Execute preprocessor with: a per-cell timeout capped by a
+    whole-notebook deadline; an output budget per cell (a flood is cut off,
+    the kernel interrupted, and a graded cell that overflowed scores 0); stray
+    processes (a fork bomb's children) killed after every cell; a kernel that
+    ignores the interrupt or dies is restarted and the run goes on; the guard
+    checked before and after each test cell (see kernel_boot.py); and a run
+    record per notebook (flags, cell times) in
+    ``grading_status/<assignment>/runs/<student>/<notebook>.json``.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import platform
+import random
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbgrader import utils as nbutils
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Dict, Integer, List, Unicode
+
+log = logging.getLogger("mlprereq.grading")
+
+MB = 1024 * 1024
+# What a student receives anyway (colab_setup.ARCHIVE_PARTS): visible to the kernel, read-only.
+COURSE_VIEW = ("colab_setup.py", "course.toml", "mlprereq", "data", "requirements.txt")
+# Private course folders: never mounted; the audit hook also refuses them by path.
+COURSE_PRIVATE = ("source", "gradebook.db", "submitted", "autograded", "feedback", "release", "grading_status",
+                  "exchange", "nbgrader_config.py", "grades.csv", "reports", "tests", ".git")
+PROTECT_MODULES = ["builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing",
+                   "torch.nn.functional", "mlprereq.checks", "unittest.case"]
+PROTECT_CLASSES = ["torch.Tensor"]
+ENV_KEEP = ("LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NBGRADER_EXECUTION",
+            "PYDEVD_DISABLE_FILE_VALIDATION", "COURSE_ROOT")
+SANDBOX_WARNING = ("bubblewrap (bwrap) is not available: grading kernels run with resource limits only, "
+                   "without network or filesystem isolation. Install it: apt-get install bubblewrap")
+
+
+def bwrap_path() -> str | None:
+    if platform.system() != "Linux":
+        return None
+    return shutil.which("bwrap")
+
+
+_bwrap_ok: dict[str, bool] = {}
+
+
+def bwrap_works() -> bool:
+    """bwrap is installed and can create the namespaces we need here (cached)."""
+    path = bwrap_path()
+    if not path:
+        return False
+    if path not in _bwrap_ok:
+        import subprocess
+
+        try:
+            ok = subprocess.run([path, "--unshare-net", "--unshare-pid", "--ro-bind", "/", "/", "--proc", "/proc",
+                                 "true"], capture_output=True, timeout=20).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        _bwrap_ok[path] = ok
+    return _bwrap_ok[path]
+
+
+def find_course_root(start: Path) -> Path | None:
+    for p in [start, *start.parents]:
+        if (p / "nbgrader_config.py").is_file():
+            return p
+    return None
+
+
+def sweep_stale_private_dirs(base: Path, min_age: float = 600) -> None:
+    """Remove private folders of kernels whose grader was killed (no process names them any more)."""
+    import psutil
+
+    now = time.time()
+    stale = []
+    for path in base.glob("mlprereq-k-*"):
+        try:
+            if now - path.stat().st_mtime > min_age:
+                stale.append(str(path))
+        except OSError:
+            continue
+    if not stale:
+        return
+    in_use = set()
+    for p in psutil.process_iter(["cmdline"]):
+        cmd = " ".join(p.info["cmdline"] or [])
+        in_use.update(d for d in stale if d in cmd)
+    for d in stale:
+        if d not in in_use:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = Path(path).parts
+    return [str(Path(*parts[: i + 1])) for i in range(1, len(parts) - 1)]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A KernelManager whose kernels run in the grading sandbox (set ``sandbox`` before starting)."""
+
+    sandbox: dict = {}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sandbox = {}
+        self.private_dir: str | None = None
+        self.channel_fd = -1
+        self.channel_buffer = b""
+        self.pending_reports: list[dict] = []  # read from an old channel while restarting
+        self.sandbox_uid: int | None = None
+        self.cwd: str | None = None
+        self.mode = "off"
+
+    # -- setup -----------------------------------------------------------
+    def _prepare_private_dir(self) -> None:
+        if self.private_dir is None:
+            # Short paths: IPC socket names must stay under 108 bytes. COURSE_SANDBOX_TMPDIR moves them.
+            base = os.environ.get("COURSE_SANDBOX_TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else None)
+            sweep_stale_private_dirs(Path(base or tempfile.gettempdir()))
+            self.private_dir = tempfile.mkdtemp(prefix="mlprereq-k-", dir=base)
+            self.mode = self.sandbox.get("mode", "auto")
+            if self.mode == "auto":
+                self.mode = "bwrap" if bwrap_works() else "limits"
+            elif self.mode != "bwrap":
+                self.mode = "limits"
+            if self.mode == "limits":
+                warnings.warn(SANDBOX_WARNING, RuntimeWarning, stacklevel=2)
+                log.warning(SANDBOX_WARNING)
+            if self.mode == "bwrap" and os.geteuid() == 0:
+                self.sandbox_uid = 200_000 + random.randrange(60_000)
+            self.transport = "ipc"
+            self.ip = os.path.join(self.private_dir, "k")
+            self.connection_file = os.path.join(self.private_dir, "kernel.json")
+            if self.sandbox_uid is not None:
+                os.chown(self.private_dir, self.sandbox_uid, self.sandbox_uid)
+            os.chmod(self.private_dir, 0o700)
+        # A fresh report channel for every (re)start: the kernel unlinks it once open.
+        fifo = os.path.join(self.private_dir, "channel")
+        if self.channel_fd >= 0:
+            self.pending_reports += self.read_channel()
+            os.close(self.channel_fd)
+        if os.path.exists(fifo):
+            os.unlink(fifo)
+        os.mkfifo(fifo, 0o600)
+        if self.sandbox_uid is not None:
+            os.chown(fifo, self.sandbox_uid, self.sandbox_uid)
+        self.channel_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.cwd = kw.get("cwd") or os.getcwd()
+        self._prepare_private_dir()
+        # Interrupt through the control channel: signals to bwrap's process group would not reach the kernel.
+        self.kernel_spec.interrupt_mode = "message"
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        if self.sandbox_uid is not None:
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
+        env = kw.get("env") or dict(os.environ)
+        kw["env"] = self._kernel_env(env)
+        if not os.environ.get("MLPREREQ_SANDBOX_DEBUG"):
+            # Student code can write to the kernel's own stdout/stderr; that must not reach the TA's terminal.
+            import subprocess
+
+            kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
+        return cmd, kw
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if "-m" in cmd and "ipykernel_launcher" in cmd:
+            cmd[cmd.index("ipykernel_launcher")] = "mlprereq.grading.kernel_boot"
+        if self.mode != "bwrap":
+            return cmd
+        return self._bwrap_prefix(cmd) + cmd
+
+    # -- the sandbox -----------------------------------------------------
+    def _course_root(self) -> Path | None:
+        root = self.sandbox.get("course_root")
+        return Path(root) if root else find_course_root(Path(self.cwd or "."))
+
+    def _spec(self) -> dict:
+        """Settings for kernel_boot (limits, what the audit hook lets through)."""
+        s = self.sandbox
+        root = self._course_root()
+        cwd = os.path.realpath(self.cwd or ".")
+        deny = [str(base / p) for base in self._view_roots() for p in COURSE_PRIVATE]
+        deny += [os.path.expanduser("~"), "/root", "/home"]
+        readable = [sys.base_prefix, sys.prefix, self._package_dir(), cwd, "/tmp", self.private_dir]
+        for base in self._view_roots():
+            readable += [str(base / p) for p in COURSE_VIEW]
+        scratch = "/tmp" if self.mode == "bwrap" else os.path.join(self.private_dir, "scratch")
+        return {
+            "memory_mb": s.get("memory_mb"), "cpu_seconds": s.get("cpu_seconds"),
+            "processes": s.get("processes"), "file_mb": s.get("file_mb"),
+            "channel": os.path.join(self.private_dir, "channel"),
+            "allow_read": readable, "deny_read": deny,
+            "allow_write": [scratch, "/dev/null", "/dev/shm"],
+            "deny_write": deny + [cwd] + ([str(root)] if root else []),
+            "protect_modules": s.get("protect_modules", PROTECT_MODULES),
+            "protect_classes": s.get("protect_classes", PROTECT_CLASSES),
+        }
+
+    def _view_roots(self) -> list[Path]:
+        """Course folders whose student-facing parts (COURSE_VIEW) the kernel sees: the course being graded
+        and the one the mlprereq package lives in (its data/ is where mlprereq.course.DATA points)."""
+        roots = [r for r in (self._course_root(), Path(self._package_dir()).parent) if r is not None]
+        return list(dict.fromkeys(Path(os.path.realpath(r)) for r in roots))
+
+    @staticmethod
+    def _package_dir() -> str:
+        import mlprereq
+
+        return str(Path(mlprereq.__file__).resolve().parent)
+
+    def _kernel_env(self, env: dict) -> dict:
+        scratch = "/tmp" if self.mode == "bwrap" else os.path.join(self.private_dir, "scratch")
+        os.makedirs(scratch, exist_ok=True)
+        if self.mode != "bwrap" and self.sandbox_uid is not None:
+            os.chown(scratch, self.sandbox_uid, self.sandbox_uid)
+        kept = {k: v for k, v in env.items() if k in ENV_KEEP}
+        kept.update({
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": os.path.join(scratch, ".mpl"),
+            "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
+            "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", str(self.sandbox.get("threads", 2))),
+            "MLPREREQ_SANDBOX": json.dumps(self._spec()),
+        })
+        if self.mode != "bwrap":
+            # No namespaces: keep the environment minimal, but the kernel must still find Python.
+            kept.setdefault("LANG", "C.UTF-8")
+        return kept
+
+    def _bwrap_prefix(self, cmd: list[str]) -> list[str]:
+        s = self.sandbox
+        root = self._course_root()
+        cwd = os.path.realpath(self.cwd or ".")
+        ro: list[str] = []
+        for path in ("/usr", "/etc", "/opt"):
+            if os.path.isdir(path) and not os.path.islink(path):
+                ro.append(path)
+        ro += [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), self._package_dir()]
+        exe_dir = os.path.dirname(os.path.realpath(cmd[0]))
+        if not any(exe_dir == p or exe_dir.startswith(p + "/") for p in ro):
+            ro.append(exe_dir)
+        for base in self._view_roots():
+            ro += [str(base / p) for p in COURSE_VIEW if (base / p).exists()]
+        ro += [str(p) for p in s.get("extra_ro_binds", []) if os.path.exists(p)]
+        ro.append(cwd)
+        args = [bwrap_path(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--die-with-parent", "--new-session",
+                "--hostname", "grading-sandbox"]
+        if os.geteuid() != 0:
+            args += ["--unshare-user"]
+        for link, target in (("/lib", "usr/lib"), ("/lib64", "usr/lib64"), ("/bin", "usr/bin"), ("/sbin", "usr/sbin"),
+                             ("/lib32", "usr/lib32")):
+            if os.path.islink(link):
+                args += ["--symlink", target, link]
+            elif os.path.isdir(link):
+                ro.append(link)
+        # The scratch tmpfs first: folders under /tmp (the private folder, a course in /tmp) are mounted on it.
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--size", str(int(s.get("scratch_mb", 256)) * MB), "--perms", "1777", "--tmpfs", "/tmp"]
+        made: set[str] = {"/", "/tmp", "/proc", "/dev"}
+        for path in sorted(set(ro) | {self.private_dir}, key=lambda p: (p.count("/"), p)):
+            for parent in _ancestors(path):
+                if parent not in made:
+                    args += ["--perms", "0755", "--dir", parent]
+                    made.add(parent)
+        for path in sorted(set(ro), key=lambda p: (p.count("/"), p)):
+            args += ["--ro-bind", path, path]
+            made.add(path)
+        args += ["--bind", self.private_dir, self.private_dir, "--chdir", cwd]
+        if self.sandbox_uid is not None:
+            # Real root sets up the mounts, then the kernel drops to a throw-away uid: RLIMIT_NPROC is not
+            # enforced for root, and this uid owns nothing outside the sandbox.
+            uid = str(self.sandbox_uid)
+            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                     shutil.which("setpriv") or "/usr/bin/setpriv", "--reuid", uid, "--regid", uid, "--clear-groups",
+                     "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
+        else:
+            args += ["--"]
+        return args
+
+    # -- the report channel ------------------------------------------------
+    def read_channel(self) -> list[dict]:
+        """Everything the kernel reported since the last read (never blocks)."""
+        pending, self.pending_reports = self.pending_reports, []
+        if self.channel_fd < 0:
+            return pending
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.channel_fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        self.channel_buffer += b"".join(chunks)
+        *lines, self.channel_buffer = self.channel_buffer.split(b"\n")
+        out = pending
+        for line in lines:
+            try:
+                item = json.loads(line)
+            except ValueError:
+                item = {"event": "unreadable report", "detail": line[:200].decode("utf-8", "replace")}
+            if isinstance(item, dict):
+                out.append(item)
+        return out
+
+    # -- processes ------------------------------------------------------------
+    def sandbox_processes(self) -> list:
+        """The kernel's launcher and everything below it, as psutil processes."""
+        import psutil
+
+        proc = getattr(self.provisioner, "process", None) if self.provisioner else None
+        if proc is None:
+            return []
+        try:
+            top = psutil.Process(proc.pid)
+            procs = [top, *top.children(recursive=True)]
+        except psutil.Error:
+            return []
+        alive = []
+        for p in procs:  # a killed child of the kernel stays a zombie until the kernel exits: not a process to count
+            try:
+                if p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except psutil.Error:
+                pass
+        return alive
+
+    def kill_strays(self, keep: set[int]) -> int:
+        """Kill every process in the sandbox that was not there when the kernel was ready; returns how many."""
+        import psutil
+
+        strays = [p for p in self.sandbox_processes() if p.pid not in keep]
+        for p in strays:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        if strays:
+            psutil.wait_procs(strays, timeout=5)
+        return len(strays)
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False):
+        try:
+            await super()._async_shutdown_kernel(now=now, restart=restart)
+        finally:
+            if not restart:
+                self.release_private_dir()
+
+    shutdown_kernel = _async_shutdown_kernel
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        try:
+            await super()._async_cleanup_resources(restart=restart)
+        finally:
+            if not restart:
+                self.release_private_dir()
+
+    cleanup_resources = _async_cleanup_resources
+
+    def release_private_dir(self) -> None:
+        if self.channel_fd >= 0:
+            try:
+                os.close(self.channel_fd)
+            except OSError:
+                pass
+            self.channel_fd = -1
+        if self.private_dir:
+            shutil.rmtree(self.private_dir, ignore_errors=True)
+            self.private_dir = None
+
+
+def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _is_test(cell) -> bool:
+    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, in the sandbox, with deadlines, output and process limits and the tamper guard."""
+
+    sandbox = Unicode("auto", help="auto (bwrap when it works here), bwrap, or limits (resource limits, audit hook "
+                                   "and guard only, with a warning)").tag(config=True)
+    notebook_deadline = Integer(900, help="seconds for the whole notebook; cells after it score 0").tag(config=True)
+    memory_mb = Integer(4096, help="memory (heap) limit of the kernel process, MB").tag(config=True)
+    cpu_seconds = Integer(900, help="CPU time limit of each process in the sandbox, s").tag(config=True)
+    processes = Integer(64, help="processes and threads the kernel may have").tag(config=True)
+    file_mb = Integer(256, help="largest file the kernel may write, MB").tag(config=True)
+    scratch_mb = Integer(256, help="size of the writable scratch tmpfs, MB").tag(config=True)
+    output_bytes = Integer(1_000_000, help="output kept per cell; a graded cell producing more scores 0").tag(config=True)
+    interrupt_grace = Integer(5, help="seconds a kernel gets to obey an interrupt before it is restarted").tag(config=True)
+    guard = Bool(True, help="check and restore protected objects before and after each test cell").tag(config=True)
+    course_root = Unicode("", help="the course folder (default: found above the notebook)").tag(config=True)
+    record_dir = Unicode("", help="where run records go (default: <course>/grading_status)").tag(config=True)
+    extra_ro_binds = List(Unicode(), help="more paths the kernel may read").tag(config=True)
+    protect_modules = List(Unicode(), PROTECT_MODULES).tag(config=True)
+    protect_classes = List(Unicode(), PROTECT_CLASSES).tag(config=True)
+    extra_run_info = Dict({}).tag(config=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxedKernelManager
+        super().__init__(*args, **kwargs)
+
+    # -- kernel -----------------------------------------------------------------
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.sandbox = {
+            "mode": self.sandbox, "memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds,
+            "processes": self.processes, "file_mb": self.file_mb, "scratch_mb": self.scratch_mb,
+            "course_root": self.course_root or None, "extra_ro_binds": list(self.extra_ro_binds),
+            "protect_modules": list(self.protect_modules), "protect_classes": list(self.protect_classes),
+        }
+        return km
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        left = getattr(self, "_deadline", None)
+        if left is None:
+            return timeout
+        remaining = max(1, int(left - time.monotonic()))
+        return remaining if timeout is None else min(timeout, remaining)
+
+    # -- the run ------------------------------------------------------------------
+    def preprocess(self, nb, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_deadline if self.notebook_deadline else None
+        self._record = {"flags": [], "events": [], "cells": [], "notes": [], "sandbox": None}
+        self._armed = False
+        self._imports: list[str] = []
+        self._baseline: set[int] = set()
+        self._out_bytes = 0
+        self._out_cell = None
+        self._overflow = False
+        start = time.perf_counter()
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        except DeadKernelError as err:  # the kernel died outside any cell (start-up): every test scores 0
+            self._flag("kernel", f"the kernel died: {err}")
+        finally:
+            self._record["seconds"] = round(time.perf_counter() - start, 3)
+            self._write_record(resources or {})
+        return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        km = self.km
+        if not self._armed:
+            self._record["sandbox"] = km.mode
+            self._arm()
+        test = _is_test(cell)
+        name = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index}"
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            cell.outputs = [_error_output("NotebookDeadlineExceeded",
+                                          f"the notebook ran past its {self.notebook_deadline} s deadline")]
+            if not any(n.startswith("notebook deadline") for n in self._record["notes"]):
+                self._record["notes"].append(f"notebook deadline ({self.notebook_deadline} s) reached before {name}")
+            return cell, resources
+        unverified = False
+        if test and self.guard:
+            unverified = self._guard_check("before-test", name, cell) is None
+        if test or nbutils.is_locked(cell) or index == 0:
+            self._remember_imports(cell)
+        self._out_bytes, self._out_cell, self._overflow = 0, index, False
+        started = time.perf_counter()
+        problem = None
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except CellTimeoutError:
+            problem = "timeout"
+            cell.outputs.append(_error_output("CellTimeoutError", "the cell did not finish in time"))
+        except DeadKernelError:
+            problem = "dead"
+            cell.outputs.append(_error_output("KernelDied", "the kernel died (memory or process limit?)"))
+        seconds = time.perf_counter() - started
+        timed_out = problem == "timeout" or any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
+        self._record["cells"].append({"index": index, "grade_id": name if name != f"cell {index}" else None,
+                                      "test": test, "seconds": round(seconds, 3), "timed_out": timed_out})
+        if timed_out:
+            self._record["notes"].append(f"{name} timed out")
+        if self._overflow:
+            self._record["notes"].append(f"{name} produced more than {self.output_bytes} bytes of output")
+            self._flag("output", f"{name}: output larger than {self.output_bytes} bytes")
+            if nbutils.is_grade(cell):
+                cell.outputs.append(_error_output("OutputLimitExceeded", f"more than {self.output_bytes} bytes of output"))
+        if problem == "dead" or not self._kernel_alive():
+            self._record["notes"].append(f"the kernel died in {name}; restarted")
+            self._flag("kernel", f"the kernel died in {name}")
+            self._restart()
+        elif timed_out or self._overflow:
+            if not self._wait_idle():
+                self._record["notes"].append(f"the kernel ignored the interrupt in {name}; restarted")
+                self._restart()
+        killed = self._kill_strays()
+        if killed:
+            self._flag("processes", f"{name} left {killed} processes behind (killed)")
+        if test and self.guard and self._armed:
+            findings = self._guard_check("after-test", name, cell)
+            if findings is None or unverified:
+                cell.outputs.append(_error_output("GradingGuardError", "the test helpers could not be verified"))
+            elif findings:
+                cell.outputs.append(_error_output("GradingGuardError",
+                                                  "protected objects changed while this test ran: " + "; ".join(findings[:3])))
+        self._drain_events()
+        return cell, resources
+
+    # -- output budget ---------------------------------------------------------
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(len(str(v)) for v in (content.get("data") or {}).values())
+        size += sum(len(line) for line in content.get("traceback", []) or [])
+        self._out_bytes = getattr(self, "_out_bytes", 0) + size
+        if self._out_bytes > self.output_bytes:
+            if not getattr(self, "_overflow", False):
+                self._overflow = True
+                outs.append(nbformat.v4.new_output("stream", name="stdout",
+                                                   text=f"\n[output cut: more than {self.output_bytes} bytes]\n"))
+                try:
+                    asyncio.ensure_future(self.km.interrupt_kernel())
+                except Exception:  # noqa: BLE001 - best effort; the timeout still applies
+                    pass
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    # -- guard -------------------------------------------------------------------
+    def _silent(self, code: str, timeout: float = 20) -> dict | None:
+        async def go():
+            msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                try:
+                    msg = await self.kc.shell_channel.get_msg(timeout=max(0.1, end - time.monotonic()))
+                except Exception:  # noqa: BLE001 - queue.Empty
+                    if not await self.kc.is_alive():
+                        return None
+                    continue
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return msg
+            return None
+
+        try:
+            return run_sync(go)()
+        except Exception:  # noqa: BLE001
+            return None
+
+    GUARD_CALL = ("[c for c in ().__class__.__base__.__subclasses__() "
+                  "if c.__name__ == '_mlprereq_grading_guard'][0].{method}({args})")
+
+    def _arm(self) -> None:
+        self._armed = True
+        self._baseline = {p.pid for p in self.km.sandbox_processes()}
+        if not self.guard:
+            return
+        nonce = secrets.token_hex(8)
+        self._silent(self.GUARD_CALL.format(method="arm", args=repr(nonce)), timeout=60)
+        reports = self._drain_events()
+        if not any(r.get("nonce") == nonce for r in reports):
+            self._flag("guard", "the tamper guard did not start in this kernel")
+
+    def _guard_check(self, phase: str, name: str, cell) -> list[str] | None:
+        """What the guard found and put back; None when it did not answer (then the test is not trusted)."""
+        nonce = secrets.token_hex(8)
+        reply = self._silent(self.GUARD_CALL.format(method="check", args=f"{nonce!r}, {phase!r}"))
+        reports = [r for r in self._drain_events() if r.get("nonce") == nonce]
+        if reply is None or not reports:
+            self._flag("tamper", f"the tamper guard did not answer {phase} {name}")
+            return None
+        findings = reports[-1].get("findings") or []
+        for f in findings:
+            self._flag("tamper", f"{f} ({phase} {name})")
+        return findings
+
+    def _drain_events(self) -> list[dict]:
+        items = self.km.read_channel() if self.km is not None else []
+        for item in items:
+            if "event" in item:
+                self._record["events"].append(item)
+                self._flag(item["event"].split()[0], f"{item['event']}: {item.get('detail', '')}")
+        return items
+
+    def _flag(self, kind: str, text: str) -> None:
+        entry = f"{kind}: {text}"
+        if entry not in self._record["flags"] and len(self._record["flags"]) < 100:
+            self._record["flags"].append(entry)
+
+    # -- kernel health -------------------------------------------------------------
+    def _kernel_alive(self) -> bool:
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def _wait_idle(self) -> bool:
+        reply = self._silent("pass", timeout=self.interrupt_grace)
+        return reply is not None
+
+    def _restart(self) -> None:
+        try:
+            before = len(self.km.sandbox_processes())
+            self.km.kill_strays(set())  # every process of the sandbox, bwrap too; then a fresh kernel
+            if before > len(self._baseline) + 1:
+                self._flag("processes", f"{before - len(self._baseline)} extra processes in the sandbox (killed)")
+        except Exception:  # noqa: BLE001
+            pass
+        try:
+            run_sync(self.km.restart_kernel)(now=True)
+            run_sync(self.kc.wait_for_ready)(timeout=120)
+        except Exception as err:  # noqa: BLE001
+            self._flag("kernel", f"could not restart the kernel: {err}")
+            return
+        self._armed = False
+        self._arm()
+        # Later tests may use helpers that earlier test cells imported: import them again (imports only;
+        # the student's own cells are not re-run, so what they defined is gone, as after any crash).
+        if self._imports:
+            self._silent("\n".join(dict.fromkeys(self._imports)), timeout=120)
+        self._drain_events()
+
+    def _remember_imports(self, cell) -> None:
+        import ast
+
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            return
+        self._imports += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+
+    def _kill_strays(self) -> int:
+        try:
+            return self.km.kill_strays(self._baseline) if self._baseline else 0
+        except Exception:  # noqa: BLE001
+            return 0
+
+    # -- record ------------------------------------------------------------------------
+    def _write_record(self, resources: dict) -> None:
+        info = resources.get("nbgrader") or {}
+        path = (resources.get("metadata") or {}).get("path")
+        student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
+        if not (student and assignment and notebook):
+            return
+        base = Path(self.record_dir) if self.record_dir else None
+        if base is None:
+            root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
+            if root is None:
+                return
+            base = root / "grading_status"
+        out = base / assignment / "runs" / student / f"{notebook}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(self._record, indent=1))
+
+
+def load_run_records(root: Path, assignment: str, student: str) -> dict[str, dict]:
+    """notebook -> its run record (flags, notes, cell times) from the last autograde."""
+    folder = Path(root) / "grading_status" / assignment / "runs" / student
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            out[path.stem] = json.loads(path.read_text())
+        except ValueError:
+            continue
+    return out
+
+
+__all__ = ["SandboxedExecute", "SandboxedKernelManager", "bwrap_works", "load_run_records", "SANDBOX_WARNING"]

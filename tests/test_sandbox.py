@@ -1,0 +1,237 @@
+"""The grading sandbox, one kernel at a time: isolation, limits, fallback, clean-up; and the static review."""
+import asyncio
+import os
+import socket
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from conftest import load_answers, release_path
+from mlprereq import notebooks
+from mlprereq.grading import sandbox
+from mlprereq.grading.guard import integrity_notes, scan_code
+from mlprereq.grading.sandbox import SandboxedExecute, SandboxedKernelManager, bwrap_works
+
+needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
+
+
+async def _run(km, code: str, timeout: float = 120) -> str:
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=timeout)
+        msg_id = kc.execute(code)
+        text = []
+        while True:
+            msg = await kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = msg["content"]
+            if msg["msg_type"] == "stream":
+                text.append(content["text"])
+            elif msg["msg_type"] == "error":
+                text.append(f"ERROR {content['ename']}: {content['evalue']}\n")
+            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+                return "".join(text)
+    finally:
+        kc.stop_channels()
+
+
+def run_in_sandbox(course: Path, code: str, **settings) -> tuple[str, list[dict], dict]:
+    """Start a sandboxed kernel in course/autograded/s/a, run ``code``; (output, reports, facts after shutdown)."""
+    cwd = course / "autograded" / "s" / "a"
+    cwd.mkdir(parents=True, exist_ok=True)
+
+    async def go():
+        km = SandboxedKernelManager(kernel_name="python3")
+        km.sandbox = {"course_root": str(course), "memory_mb": 1500, "processes": 48, "cpu_seconds": 120, **settings}
+        await km.start_kernel(cwd=str(cwd))
+        private, pid = km.private_dir, km.provisioner.process.pid
+        try:
+            # What SandboxedExecute does before the first cell: arm the audit hook and the guard.
+            await _run(km, SandboxedExecute.GUARD_CALL.format(method="arm", args="'test'"))
+            out = await _run(km, code)
+            reports = km.read_channel()
+        finally:
+            await km.shutdown_kernel(now=True)
+        return out, reports, {"private_dir": private, "pid": pid, "mode": km.mode}
+
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sbx") / "course"
+    (root / "source" / "a").mkdir(parents=True)
+    (root / "source" / "a" / "a.ipynb").write_text("THE ANSWER KEY")
+    (root / "gradebook.db").write_text("GRADES")
+    (root / "submitted" / "other" / "a").mkdir(parents=True)
+    (root / "submitted" / "other" / "a" / "a.ipynb").write_text("SOMEONE ELSE")
+    (root / "nbgrader_config.py").write_text("c = get_config()\n")
+    (root / "colab_setup.py").write_text("# what students get anyway\n")
+    return root
+
+
+ISOLATION = r'''
+import os, socket, sys
+def attempt(label, fn):
+    try:
+        fn()
+        print(label, "ALLOWED")
+    except Exception as err:
+        print(label, "blocked", type(err).__name__)
+attempt("source", lambda: open("../../../source/a/a.ipynb").read())
+attempt("gradebook", lambda: open("../../../gradebook.db").read())
+attempt("other", lambda: open("../../../submitted/other/a/a.ipynb").read())
+attempt("home", lambda: os.listdir(os.path.expanduser("~root")))
+attempt("write-cwd", lambda: open("x.txt", "w").write("x"))
+attempt("write-course", lambda: open("../../../hacked", "w").write("x"))
+attempt("net", lambda: socket.create_connection(("127.0.0.1", PORT), timeout=3))
+attempt("scratch", lambda: open("/tmp/ok.txt", "w").write("ok"))
+print("setup", open("../../../colab_setup.py").read().strip())
+print("uid", os.getuid(), "home", os.environ["HOME"], "secret", os.environ.get("COURSE_DB_URL"))
+'''
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_kernel_sees_only_its_folder_and_scratch_and_has_no_network(course, monkeypatch):
+    monkeypatch.setenv("COURSE_DB_URL", "postgresql://grader:secret@db/course")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(0.2)
+    got = []
+
+    def accept():
+        for _ in range(100):
+            try:
+                got.append(server.accept())
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    out, reports, facts = run_in_sandbox(course, ISOLATION.replace("PORT", str(server.getsockname()[1])))
+    t.join()
+    server.close()
+    lines = dict(line.split(" ", 1) for line in out.strip().splitlines())
+    for label in ("source", "gradebook", "other", "home", "write-cwd", "write-course", "net"):
+        assert lines[label].startswith("blocked"), (label, out)
+    assert lines["scratch"] == "ALLOWED"
+    assert lines["setup"] == "# what students get anyway"
+    assert got == []
+    assert lines["uid"].endswith("home /tmp secret None") and "postgresql" not in out  # no TA home, no secrets
+    if os.geteuid() == 0:
+        assert not lines["uid"].startswith("0 ")  # the kernel runs as a throw-away uid, not root
+    kinds = {r["event"] for r in reports if "event" in r}
+    assert {"read blocked", "write blocked", "network blocked"} <= kinds
+    assert not (course / "hacked").exists() and not (course / "autograded" / "s" / "a" / "x.txt").exists()
+    assert facts["mode"] == "bwrap"
+
+
+LIMITS = r'''
+import os, resource
+try:
+    hog = bytearray(3 * 2**30)
+    print("memory ALLOWED")
+except MemoryError:
+    print("memory blocked")
+children, error = [], None
+try:
+    for _ in range(200):
+        pid = os.fork()
+        if pid == 0:
+            import time; time.sleep(30); os._exit(0)
+        children.append(pid)
+except OSError as err:
+    error = type(err).__name__
+print("forks", len(children), error)
+print("cpu", resource.getrlimit(resource.RLIMIT_CPU)[0])
+'''
+
+
+@pytest.mark.slow
+@needs_bwrap
+def test_memory_processes_and_cpu_are_limited_and_nothing_survives_the_kernel(course):
+    out, _, facts = run_in_sandbox(course, LIMITS)
+    assert "memory blocked" in out
+    forks = next(line for line in out.splitlines() if line.startswith("forks")).split()
+    assert int(forks[1]) < 48 and forks[2] == "BlockingIOError", out
+    assert "cpu 120" in out
+    # The kernel's forked children (sleeping 30 s) go with the sandbox (SIGKILL from the PID namespace's end).
+    assert not psutil.pid_exists(facts["pid"])
+    for _ in range(50):
+        leftovers = [p for p in psutil.process_iter(["cmdline"])
+                     if facts["private_dir"] in " ".join(p.info["cmdline"] or [])]
+        if not leftovers:
+            break
+        time.sleep(0.1)
+    assert leftovers == []
+    assert not Path(facts["private_dir"]).exists()
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_the_kernel_gets_limits_and_a_warning(course, monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out, reports, facts = run_in_sandbox(course, "import resource\nprint(resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
+                                                     "try:\n    open('../../../source/a/a.ipynb').read()\n"
+                                                     "except PermissionError:\n    print('blocked')\n")
+    assert facts["mode"] == "limits"
+    assert any("bubblewrap" in str(w.message) for w in caught)
+    assert "120" in out and "blocked" in out  # limits and the audit hook still apply
+    assert any(r.get("event") == "read blocked" for r in reports)
+
+
+# -- the static review: no false alarms on real solutions, alarms on tampering ---------------------------------
+def test_correct_solutions_are_not_flagged(master):
+    teacher = nbformat.read(master, as_version=4)
+    student = nbformat.read(release_path(master), as_version=4)
+    full = notebooks.fill_solutions(student, teacher, set(notebooks.exercises(teacher)))
+    assert scan_code(full, student, teacher) == []
+    assert integrity_notes(full, student) == []
+    answers = load_answers(master)
+    for exercise, why, code in answers.RIGHT:
+        nb = nbformat.from_dict(full)
+        for cell in nb.cells:
+            if notebooks.meta(cell).get("grade_id") == exercise:
+                cell.source = code
+        assert scan_code(nb, student, teacher) == [], (exercise, why)
+
+
+TOY = Path(__file__).parent / "fixtures" / "toy.py"
+
+
+@pytest.mark.parametrize("code, expected", [
+    ("import torch\ntorch.allclose = lambda *a, **k: True", "changes torch.allclose (monkeypatching)"),
+    ("import numpy as np\nnp.testing.assert_allclose = print", "changes numpy.testing.assert_allclose"),
+    ("from mlprereq import checks\nchecks.assert_all_equal = print", "changes mlprereq.checks.assert_all_equal"),
+    ("import builtins\nbuiltins.isinstance = lambda *a: True", "changes builtins.isinstance"),
+    ("__builtins__.len = lambda x: 0", "__builtins__"),
+    ("import sys\nsys.modules['mlprereq.checks'] = None", "edits sys.modules"),
+    ("import torch\nsetattr(torch, 'equal', lambda *a: True)", "setattr() on torch"),
+    ("assert_all_equal = lambda *a, **k: None", "rebinds 'assert_all_equal'"),
+    ("get_ipython().showtraceback = lambda *a, **k: None", "changes IPython"),
+    ("exec('x = 1')", "calls exec()"),
+    ("import socket", "imports socket (network)"),
+    ("open('../../../gradebook.db')", "private files"),
+    ("import os\nos.system('ls')", "calls os.system()"),
+    ("x = ().__class__.__base__.__subclasses__()", "__subclasses__"),
+])
+def test_tampering_is_flagged(code, expected):
+    from mlprereq import nbsrc
+
+    teacher = nbsrc.script_to_notebook(TOY.read_text())
+    student = nbformat.from_dict(teacher)
+    for cell in student.cells:
+        if notebooks.meta(cell).get("grade_id") == "double":
+            cell.source = notebooks.solved_source(cell.source) + "\n" + code + "\n"
+    flags = scan_code(student, teacher, teacher)
+    assert any(expected in f for f in flags), flags
