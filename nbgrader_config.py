@@ -34,6 +34,9 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # infinite loop costs that cell, not the batch.
 c.ExecutePreprocessor.timeout = int(os.environ.get("COURSE_CELL_TIMEOUT", "120"))
 c.ExecutePreprocessor.interrupt_on_timeout = True
+# A graded kernel has nothing to save: kill it once its last cell is done rather than
+# wait for a graceful exit (about 2 s per notebook, mostly torch's teardown).
+c.ExecutePreprocessor.shutdown_kernel = "immediate"
 
 # Students submit "Copy of ..." files from Colab; generated notebooks keep their
 # names. Extra files in the assignment folder are fine.
@@ -84,6 +87,8 @@ c.SandboxedExecute.cpu_seconds = int(_env("COURSE_KERNEL_CPU_SECONDS", "900"))
 c.SandboxedExecute.processes = int(_env("COURSE_KERNEL_PROCESSES", "64"))
 c.SandboxedExecute.output_bytes = int(_env("COURSE_CELL_OUTPUT_BYTES", "1000000"))
 c.SandboxedExecute.scratch_mb = int(_env("COURSE_SCRATCH_MB", "256"))
+# Compute threads per kernel; `course autograde --workers N` sets cores // N so kernels don't fight over cores.
+c.SandboxedExecute.threads = int(_env("COURSE_KERNEL_THREADS", "0"))
 c.SandboxedExecute.course_root = c.CourseDirectory.root
 # Deleted test cells are put back (and graded) rather than silently scoring 0.
 c.OverwriteCells.add_missing_cells = True

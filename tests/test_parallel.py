@@ -101,6 +101,12 @@ def test_fingerprint_follows_submission_and_source(tmp_path):
     assert parallel.fingerprint(course, "toy", "s01_full") != changed
 
 
+@pytest.mark.parametrize("cores, workers, threads", [(2, 1, 2), (2, 2, 1), (2, 8, 1), (16, 4, 4)])
+def test_kernels_share_the_cores_out(monkeypatch, cores, workers, threads):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert parallel.kernel_threads(workers) == threads
+
+
 def test_cli_rejects_zero_workers(tmp_path, capsys):
     from mlprereq.cli import main as course
 

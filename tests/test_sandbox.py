@@ -190,6 +190,50 @@ def test_without_bubblewrap_the_kernel_gets_limits_and_a_warning(course, monkeyp
     assert any(r.get("event") == "read blocked" for r in reports)
 
 
+@pytest.mark.slow
+def test_kernel_gets_plain_tracebacks_and_the_threads_it_is_given(course, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    show = "import os\nprint(get_ipython().InteractiveTB.mode, os.environ['OMP_NUM_THREADS'])\n"
+    assert run_in_sandbox(course, show)[0].split() == ["Plain", "2"]
+    assert run_in_sandbox(course, show, threads=1, xmode="Context")[0].split() == ["Context", "1"]
+
+
+def _graded_cell(source: str, grade_id: str | None = None):
+    cell = nbformat.v4.new_code_cell(source)
+    if grade_id:
+        cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
+                                     "grade_id": grade_id, "schema_version": 3}
+    return cell
+
+
+@pytest.mark.slow
+def test_guard_checks_each_test_but_not_twice_with_nothing_run_between(course, monkeypatch):
+    cwd = course / "autograded" / "g" / "a"
+    cwd.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[
+        _graded_cell("import math"),
+        _graded_cell("assert math.sqrt(4) == 2", "visible"),
+        _graded_cell("assert math.sqrt(9) == 3", "hidden"),  # right after a checked test: no check before
+        _graded_cell("math.sqrt = lambda x: 3"),  # a student cell in between: the next test is checked first
+        _graded_cell("assert math.sqrt(16) == 4", "last"),
+    ])
+    phases = []
+    real = SandboxedExecute._guard_check
+
+    def spy(self, phase, name, cell):
+        phases.append((phase, name))
+        return real(self, phase, name, cell)
+
+    monkeypatch.setattr(SandboxedExecute, "_guard_check", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, _ = SandboxedExecute(course_root=str(course), timeout=60, allow_errors=True).preprocess(
+            nb, {"metadata": {"path": str(cwd)}})
+    assert phases == [("before-test", "visible"), ("after-test", "visible"), ("after-test", "hidden"),
+                      ("before-test", "last"), ("after-test", "last")]
+    assert not any(o.get("output_type") == "error" for o in out.cells[4].outputs)  # math.sqrt was put back
+
+
 # -- the static review: no false alarms on real solutions, alarms on tampering ---------------------------------
 def test_correct_solutions_are_not_flagged(master):
     teacher = nbformat.read(master, as_version=4)

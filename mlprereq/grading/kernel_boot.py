@@ -444,6 +444,8 @@ def main() -> None:
     import runpy
 
     sys.argv[0] = "ipykernel_launcher"
+    if spec.get("xmode") and not any(a.startswith("--InteractiveShell.xmode") for a in sys.argv):
+        sys.argv.append(f"--InteractiveShell.xmode={spec['xmode']}")
     runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 
 

@@ -176,7 +176,9 @@ def grade_one(root: str, assignment: str, student: str, db_url: str, env: dict |
     from ..nbgrader_api import make_api
 
     with _LOCK:
-        if env:
+        if env is not None:  # exactly the parent's COURSE_* settings (a Dask worker outlives many runs)
+            for name in [k for k in os.environ if k.startswith("COURSE_") and k not in env]:
+                del os.environ[name]
             os.environ.update(env)
         key = (root, db_url, tuple(sorted((env or {}).items())))
         api = _APIS.get(key)
@@ -198,6 +200,15 @@ def _gradebook_error(root: Path, assignment: str, student: str) -> bool:
     except OSError:
         return False
     return "error accessing the nbgrader database" in text or "database is locked" in text
+
+
+def kernel_threads(workers: int) -> int:
+    """Compute threads for each of ``workers`` kernels running at once on this machine."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, workers))
 
 
 def course_env() -> dict[str, str]:
@@ -270,6 +281,8 @@ def run_local(students: list[str], workers: int, root: Path, assignment: str, db
     attempts: Counter = Counter()
     running: dict = {}
     env = course_env()
+    # Share the cores out: N kernels each with every core's worth of threads only slow each other down.
+    env.setdefault("COURSE_KERNEL_THREADS", str(kernel_threads(workers)))
     pool = pool or _new_pool(workers)
     try:
         while pending or running:

@@ -233,6 +233,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "deny_write": deny + [cwd] + ([str(root)] if root else []),
             "protect_modules": s.get("protect_modules", PROTECT_MODULES),
             "protect_classes": s.get("protect_classes", PROTECT_CLASSES),
+            "xmode": s.get("xmode", "Plain"),
         }
 
     def _view_roots(self) -> list[Path]:
@@ -258,7 +259,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": os.path.join(scratch, ".mpl"),
             "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
             "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS", str(self.sandbox.get("threads", 2))),
+            "OMP_NUM_THREADS": str(self.sandbox.get("threads") or env.get("OMP_NUM_THREADS") or 2),
             "MLPREREQ_SANDBOX": json.dumps(self._spec()),
         })
         if self.mode != "bwrap":
@@ -429,6 +430,10 @@ class SandboxedExecute(Execute):
     memory_mb = Integer(4096, help="memory (heap) limit of the kernel process, MB").tag(config=True)
     cpu_seconds = Integer(900, help="CPU time limit of each process in the sandbox, s").tag(config=True)
     processes = Integer(64, help="processes and threads the kernel may have").tag(config=True)
+    threads = Integer(0, help="compute threads of the kernel (OMP_NUM_THREADS); 0: the grader's OMP_NUM_THREADS, "
+                              "else 2").tag(config=True)
+    traceback_mode = Unicode("Plain", help="IPython's %xmode in graded kernels: Plain tracebacks cost a fifth of "
+                                           "Context ones, and a blank submission raises in every test").tag(config=True)
     file_mb = Integer(256, help="largest file the kernel may write, MB").tag(config=True)
     scratch_mb = Integer(256, help="size of the writable scratch tmpfs, MB").tag(config=True)
     output_bytes = Integer(1_000_000, help="output kept per cell; a graded cell producing more scores 0").tag(config=True)
@@ -451,6 +456,7 @@ class SandboxedExecute(Execute):
         km.sandbox = {
             "mode": self.sandbox, "memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds,
             "processes": self.processes, "file_mb": self.file_mb, "scratch_mb": self.scratch_mb,
+            "threads": self.threads, "xmode": self.traceback_mode,
             "course_root": self.course_root or None, "extra_ro_binds": list(self.extra_ro_binds),
             "protect_modules": list(self.protect_modules), "protect_classes": list(self.protect_classes),
         }
@@ -474,6 +480,7 @@ class SandboxedExecute(Execute):
         self._out_bytes = 0
         self._out_cell = None
         self._overflow = False
+        self._clean = False  # the guard verified the kernel after the last cell that ran, and nothing ran since
         start = time.perf_counter()
         try:
             nb, resources = super().preprocess(nb, resources, km)
@@ -500,8 +507,9 @@ class SandboxedExecute(Execute):
                 self._record["notes"].append(f"notebook deadline ({self.notebook_deadline} s) reached before {name}")
             return cell, resources
         unverified = False
-        if test and self.guard:
+        if test and self.guard and not self._clean:
             unverified = self._guard_check("before-test", name, cell) is None
+        self._clean = False
         if test or nbutils.is_locked(cell) or index == 0:
             self._remember_imports(cell)
         self._out_bytes, self._out_cell, self._overflow = 0, index, False
@@ -544,6 +552,8 @@ class SandboxedExecute(Execute):
             elif findings:
                 cell.outputs.append(_error_output("GradingGuardError",
                                                   "protected objects changed while this test ran: " + "; ".join(findings[:3])))
+            # The next cell, if a test too, needs no check before it: this one just put everything back.
+            self._clean = findings is not None
         self._drain_events()
         return cell, resources
 
