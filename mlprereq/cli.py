@@ -29,6 +29,9 @@ import sys
 from pathlib import Path
 
 from .course import ROOT
+from .startup import skip_slow_iri_checker
+
+skip_slow_iri_checker()
 
 
 def course_root(arg: str | None) -> Path:

@@ -107,6 +107,29 @@ def test_kernels_share_the_cores_out(monkeypatch, cores, workers, threads):
     assert parallel.kernel_threads(workers) == threads
 
 
+def test_gradebook_is_prepared_once_per_source_even_when_the_course_folder_moves(tmp_path, monkeypatch):
+    import shutil
+
+    from mlprereq.grading import loop
+
+    course = toy_course(tmp_path / "a")
+    api = make_api(course)
+    db_url = parallel.concurrent_db_url(api.coursedir.db_url)
+    loop.prepare_once(make_api(course, CourseDirectory__db_url=db_url), course, "toy", db_url,
+                      parallel.source_fingerprint(course, "toy"))
+    moved = tmp_path / "b"
+    shutil.copytree(course, moved)
+    calls = []
+    monkeypatch.setattr(loop, "prepare_gradebook", lambda api, assignment: calls.append(assignment))
+    moved_url = parallel.concurrent_db_url(make_api(moved).coursedir.db_url)
+    moved_api = make_api(moved, CourseDirectory__db_url=moved_url)
+    loop.prepare_once(moved_api, moved, "toy", moved_url, parallel.source_fingerprint(moved, "toy"))
+    assert calls == []  # the same gradebook file, the same source: nothing to record again
+    (moved / "source" / "toy" / "notes.txt").write_text("changed")
+    loop.prepare_once(moved_api, moved, "toy", moved_url, parallel.source_fingerprint(moved, "toy"))
+    assert calls == ["toy"]
+
+
 def test_cli_rejects_zero_workers(tmp_path, capsys):
     from mlprereq.cli import main as course
 

@@ -6,3 +6,7 @@
     report    grades.csv and the score table
     cohort    the demo / fixture cohort (full, partial, blank, broken)
 """
+
+from ..startup import skip_slow_iri_checker
+
+skip_slow_iri_checker()

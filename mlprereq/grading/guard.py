@@ -23,6 +23,8 @@ The run-time half (the guard in the kernel) is in kernel_boot.py and sandbox.py.
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -57,6 +59,21 @@ def _load(path: Path):
         return nbformat.read(str(path), as_version=4)
     except Exception:  # noqa: BLE001 - unreadable: the caller reports that elsewhere
         return None
+
+
+@functools.lru_cache(maxsize=16)
+def _load_unchanged(path: str, mtime_ns: int, size: int):
+    return _load(Path(path))
+
+
+def _load_course_notebook(path: Path):
+    """A source/ or release/ notebook: the same for every submission, so read (and validated) once per process."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    nb = _load_unchanged(str(path), stat.st_mtime_ns, stat.st_size)
+    return copy.deepcopy(nb) if nb is not None else None
 
 
 # -- integrity -----------------------------------------------------------------------------------------
@@ -297,14 +314,15 @@ def review_submission(root: Path, assignment: str, student: str) -> tuple[list[s
     root = Path(root)
     notes: list[str] = []
     flags: list[str] = []
-    for master_path in sorted((root / "source" / assignment).glob("*.ipynb")):
+    masters = sorted((root / "source" / assignment).glob("*.ipynb"))
+    for master_path in masters:
         name = master_path.name
         submitted = _load(root / "submitted" / student / assignment / name)
-        release = _load(root / "release" / assignment / name)
+        release = _load_course_notebook(root / "release" / assignment / name)
         if submitted is None or release is None:
             continue
-        master = _load(master_path)
-        prefix = "" if len(list((root / "source" / assignment).glob("*.ipynb"))) == 1 else f"{master_path.stem}: "
+        master = _load_course_notebook(master_path)
+        prefix = "" if len(masters) == 1 else f"{master_path.stem}: "
         notes += [prefix + n for n in integrity_notes(submitted, release)]
         flags += [prefix + f for f in scan_code(submitted, release, master)]
     return notes, flags

@@ -211,10 +211,21 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
     return run
 
 
+def gradebook_name(root: Path, db_url: str) -> str:
+    """The gradebook, named so that a course folder moved or copied with its SQLite file keeps the name."""
+    path = parallel.sqlite_path(db_url)
+    if path is not None:
+        try:
+            return "sqlite:" + str(Path(os.path.realpath(path)).relative_to(os.path.realpath(root)))
+        except ValueError:  # the file lives outside the course folder
+            return "sqlite:" + os.path.realpath(path)
+    return make_url(db_url).render_as_string(hide_password=True)
+
+
 def prepare_once(api, root: Path, assignment: str, db_url: str, source: bytes) -> None:
     """Record the assignment in the gradebook, unless this gradebook already has it from the same source files."""
     marker = Path(root) / STATUS_DIR / f"{assignment}.gradebook.json"
-    stamp = {"db_url": make_url(db_url).render_as_string(hide_password=True), "source": source.hex()}
+    stamp = {"db_url": gradebook_name(root, db_url), "source": source.hex()}
     try:
         with api.gradebook as gb:
             gb.find_assignment(assignment)
@@ -223,6 +234,7 @@ def prepare_once(api, root: Path, assignment: str, db_url: str, source: bytes) -
     except (MissingEntry, OSError, ValueError):
         pass
     prepare_gradebook(api, assignment)
+    marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(stamp))
 
 
