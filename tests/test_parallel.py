@@ -228,13 +228,13 @@ def test_rerun_grades_nothing_and_regrading_one_student_touches_no_other(paralle
     assert cell_grades(sqlite_url(course), "toy") == after
 
 
-def wait_for(predicate, timeout: float, what: str):
+def wait_for(predicate, timeout: float, what: str, poll: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(poll)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -263,8 +263,9 @@ def test_interrupted_run_then_rerun_gives_the_uninterrupted_grades(how, parallel
     course, _ = toy_cohort(tmp_path / "course", COHORT)
     proc = start_grading(course)
     try:
-        wait_for(lambda: n_outcomes(course) >= 1 and grading_workers(proc.pid), 600, "a first outcome")
-        workers = pool_workers(proc.pid)
+        workers = wait_for(lambda: pool_workers(proc.pid), 120, "the worker processes")
+        # Interrupt right after the first outcome: 3 submissions are still to come (2 of them in flight).
+        wait_for(lambda: n_outcomes(course) >= 1, 600, "a first outcome", poll=0.05)
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # what the terminal does: the whole process group
             out, err = proc.communicate(timeout=120)
