@@ -253,6 +253,20 @@ def grading_workers(pid: int) -> list[int]:
     return [w for w in pool_workers(pid) if children(w)]
 
 
+def slow_down(course, seconds: float = 4) -> None:
+    """Give every readable submission an ungraded cell that sleeps: the run lasts long enough to be cut off
+    half-way however fast the machine grades, and no grade changes."""
+    import nbformat
+
+    for path in (course / "submitted").glob("*/toy/toy.ipynb"):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # noqa: BLE001 - the broken upload stays broken
+            continue
+        nb.cells.append(nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})"))
+        nbformat.write(nb, path)
+
+
 def n_outcomes(course) -> int:
     return len(load_status(course, "toy"))
 
@@ -261,6 +275,7 @@ def n_outcomes(course) -> int:
 @pytest.mark.parametrize("how", ["ctrl-c", "kill -9 of the grading command"])
 def test_interrupted_run_then_rerun_gives_the_uninterrupted_grades(how, parallel_run, tmp_path):
     course, _ = toy_cohort(tmp_path / "course", COHORT)
+    slow_down(course)
     proc = start_grading(course)
     try:
         workers = wait_for(lambda: pool_workers(proc.pid), 120, "the worker processes")
