@@ -328,24 +328,12 @@ def _install(spec: dict):
                 findings += restore_class(cls, contents, qual)
             shell = ipython.get("shell")
             if shell is not None:
-                for attr, value in ipython["attrs"].items():
-                    if shell.__dict__.get(attr, MISSING) is not value:
-                        findings.append(f"IPython shell .{attr} was replaced")
-                        if value is MISSING:
-                            shell.__dict__.pop(attr, None)
-                        else:
-                            shell.__dict__[attr] = value
+                findings += restore_instance(shell, ipython["attrs"], "IPython shell")
                 for cls, contents in ipython["classes"]:
                     findings += restore_class(cls, contents, cls.__name__)
                 kernel = ipython.get("kernel")
                 if kernel is not None:
-                    for attr, value in ipython["kernel_attrs"].items():
-                        if kernel.__dict__.get(attr, MISSING) is not value:
-                            findings.append(f"kernel .{attr} was replaced")
-                            if value is MISSING:
-                                kernel.__dict__.pop(attr, None)
-                            else:
-                                kernel.__dict__[attr] = value
+                    findings += restore_instance(kernel, ipython["kernel_attrs"], "kernel")
                 if shell.custom_exceptions:
                     findings.append("a custom exception handler was installed")
                     shell.custom_exceptions, shell.CustomTB = (), ipython["attrs"]["CustomTB"] if ipython["attrs"]["CustomTB"] is not MISSING else shell.CustomTB
@@ -373,6 +361,18 @@ def _install(spec: dict):
                         user_ns[name] = value
         finally:
             state["restoring"] = False
+        return findings
+
+    def restore_instance(obj, saved: dict, label: str) -> list:
+        """Put back the instance attributes of ``obj`` recorded in ``saved`` (MISSING: it had none)."""
+        findings = []
+        for attr, value in saved.items():
+            if obj.__dict__.get(attr, MISSING) is not value:
+                findings.append(f"{label} .{attr} was replaced")
+                if value is MISSING:
+                    obj.__dict__.pop(attr, None)
+                else:
+                    obj.__dict__[attr] = value
         return findings
 
     def restore_class(cls, contents, qual) -> list:

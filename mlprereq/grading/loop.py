@@ -48,10 +48,7 @@ def roster_ids(api) -> list[str]:
 
 
 def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    return parallel.cores()
 
 
 class AlreadyRunning(RuntimeError):

@@ -202,13 +202,17 @@ def _gradebook_error(root: Path, assignment: str, student: str) -> bool:
     return "error accessing the nbgrader database" in text or "database is locked" in text
 
 
+def cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def kernel_threads(workers: int) -> int:
     """Compute threads for each of ``workers`` kernels running at once on this machine."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores // max(1, workers))
+    return max(1, cores() // max(1, workers))
 
 
 def course_env() -> dict[str, str]:
