@@ -279,3 +279,64 @@ def test_tampering_is_flagged(code, expected):
             cell.source = notebooks.solved_source(cell.source) + "\n" + code + "\n"
     flags = scan_code(student, teacher, teacher)
     assert any(expected in f for f in flags), flags
+
+
+# -- finding a sandbox's processes -------------------------------------------------------------------------
+def test_descendants_are_the_whole_process_tree_and_nothing_else():
+    import subprocess
+
+    if not sandbox.proc_children_supported():
+        pytest.skip("this kernel does not list children in /proc")
+    tree = subprocess.Popen(["sh", "-c", "sleep 30 & (sleep 30 & sleep 30 & wait) & wait"])
+    try:
+        for _ in range(100):  # until the shells have started all their children
+            expected = {p.pid for p in psutil.Process(tree.pid).children(recursive=True)}
+            if len(expected) >= 4:
+                break
+            time.sleep(0.05)
+        assert len(expected) >= 4  # sleep, the subshell and its two sleeps
+        assert set(sandbox.descendants(tree.pid)) == expected
+        assert sandbox.descendants(os.getpid()) is not None and tree.pid in sandbox.descendants(os.getpid())
+    finally:
+        for p in psutil.Process(tree.pid).children(recursive=True):
+            p.kill()
+        tree.kill()
+        tree.wait()
+    assert sandbox.descendants(tree.pid) == []  # gone: nothing below it
+
+
+def test_without_proc_children_the_sandbox_falls_back_to_psutil(monkeypatch):
+    monkeypatch.setattr(sandbox, "_PROC_CHILDREN", False)
+    assert sandbox.descendants(os.getpid()) is None
+
+
+# -- the review works out the course notebook once -------------------------------------------------------------
+def test_review_reads_the_course_notebook_once_until_it_changes(tmp_path):
+    from mlprereq import nbsrc
+    from mlprereq.grading import guard
+
+    teacher = nbsrc.script_to_notebook(TOY.read_text())
+    for folder in ("source", "release"):
+        (tmp_path / folder / "a").mkdir(parents=True)
+        nbformat.write(teacher, tmp_path / folder / "a" / "toy.ipynb")
+    student = nbformat.from_dict(teacher)
+    for cell in student.cells:
+        if notebooks.meta(cell).get("grade_id") == "double":
+            cell.source = notebooks.solved_source(cell.source) + "\nimport torch\ntorch.allclose = print\n"
+    for name in ("s1", "s2"):
+        (tmp_path / "submitted" / name / "a").mkdir(parents=True)
+        nbformat.write(student, tmp_path / "submitted" / name / "a" / "toy.ipynb")
+
+    guard._reference_unchanged.cache_clear()
+    flags = [guard.review_submission(tmp_path, "a", s)[1] for s in ("s1", "s2")]
+    assert flags[0] == flags[1] == scan_code(student, teacher, teacher) and flags[0]
+    assert guard._reference_unchanged.cache_info().misses == 1
+    # The course's notebook changes (a new version of the test helpers' imports): worked out again.
+    for cell in teacher.cells:
+        if notebooks.is_test(cell):
+            cell.source = "import torch as allclose\n" + cell.source
+            break
+    nbformat.write(teacher, tmp_path / "source" / "a" / "toy.ipynb")
+    os.utime(tmp_path / "source" / "a" / "toy.ipynb", ns=(1, 1))
+    guard.review_submission(tmp_path, "a", "s1")
+    assert guard._reference_unchanged.cache_info().misses == 2

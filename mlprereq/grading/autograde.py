@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from .metadata_schema import cache_metadata_validator
+
 STATUS_DIR = "grading_status"
 
 
@@ -80,6 +82,7 @@ def last_error_line(result: dict) -> str:
 def grade_student(api, root: Path, assignment: str, student: str) -> Outcome:
     """Autograde one student's submission with nbgrader; always returns an Outcome."""
     start = time.perf_counter()
+    cache_metadata_validator()
     folder = Path(root) / "submitted" / student / assignment
     if not folder.is_dir():
         return Outcome(student, assignment, "not_submitted", "no submission")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 import functools
 import re
 from pathlib import Path
@@ -182,14 +183,23 @@ def _loaded_names(tree) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def scan_code(submitted, release, master=None) -> list[str]:
-    """Flags for review, one sentence each, for code the student wrote or changed."""
-    release_sources = {c.source.strip() for c in release.cells if c.cell_type == "code"}
-    reference = master or release
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """What the scan needs to know of the course's own notebook: the same for every submission."""
+    release_sources: frozenset  # code cells as released (a student cell equal to one was not written by them)
+    aliases: dict  # name -> module, from the notebook's imports
+    bindings: dict  # name -> how a non-test cell binds it at top level
+    test_names: frozenset  # names the test cells use or bind
+    test_imports: dict  # name -> module, from the test cells' imports
+
+
+def reference_facts(release, master=None) -> Reference:
+    """The :class:`Reference` of a notebook (``master`` when given: it has the hidden tests too)."""
     aliases: dict[str, str] = {}
-    reference_bindings: dict[str, str] = {}
+    bindings: dict[str, str] = {}
     test_names: set[str] = set()
-    for cell in reference.cells:
+    test_imports: dict[str, str] = {}
+    for cell in (master or release).cells:
         if cell.cell_type != "code":
             continue
         tree = _parse(cell.source)
@@ -197,16 +207,43 @@ def scan_code(submitted, release, master=None) -> list[str]:
             continue
         aliases.update(_imports(tree))
         if notebooks.is_test(cell):
-            test_names |= _loaded_names(tree)
-            test_names |= set(_top_level_bindings(tree))
+            test_names |= _loaded_names(tree) | set(_top_level_bindings(tree))
+            test_imports.update(_imports(tree))
         else:
-            reference_bindings.update(_top_level_bindings(tree))
-    test_imports = {}
-    for cell in reference.cells:
-        if cell.cell_type == "code" and notebooks.is_test(cell):
-            tree = _parse(cell.source)
-            if tree is not None:
-                test_imports.update(_imports(tree))
+            bindings.update(_top_level_bindings(tree))
+    release_sources = frozenset(c.source.strip() for c in release.cells if c.cell_type == "code")
+    return Reference(release_sources, aliases, bindings, frozenset(test_names), test_imports)
+
+
+@functools.lru_cache(maxsize=16)
+def _reference_unchanged(release_key: tuple, master_key: tuple) -> Reference | None:
+    release, master = _load_unchanged(*release_key), _load_unchanged(*master_key)
+    return None if release is None or master is None else reference_facts(release, master)
+
+
+def _stat_key(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def course_reference(release_path: Path, master_path: Path) -> Reference | None:
+    """:func:`reference_facts` of a release/master pair, worked out once per process while the files are unchanged."""
+    keys = _stat_key(release_path), _stat_key(master_path)
+    return None if None in keys else _reference_unchanged(*keys)
+
+
+def scan_code(submitted, release, master=None, reference: Reference | None = None) -> list[str]:
+    """Flags for review, one sentence each, for code the student wrote or changed.
+
+    ``reference``: the :func:`reference_facts` of ``release``/``master``, when already known.
+    """
+    ref = reference or reference_facts(release, master)
+    aliases = dict(ref.aliases)
+    reference_bindings, test_names, test_imports = ref.bindings, ref.test_names, ref.test_imports
+    release_sources = ref.release_sources
 
     flags: list[str] = []
 
@@ -321,10 +358,12 @@ def review_submission(root: Path, assignment: str, student: str) -> tuple[list[s
         release = _load_course_notebook(root / "release" / assignment / name)
         if submitted is None or release is None:
             continue
-        master = _load_course_notebook(master_path)
+        reference = course_reference(root / "release" / assignment / name, master_path)
+        if reference is None:
+            continue
         prefix = "" if len(masters) == 1 else f"{master_path.stem}: "
         notes += [prefix + n for n in integrity_notes(submitted, release)]
-        flags += [prefix + f for f in scan_code(submitted, release, master)]
+        flags += [prefix + f for f in scan_code(submitted, release, reference=reference)]
     return notes, flags
 
 
