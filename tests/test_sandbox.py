@@ -340,3 +340,53 @@ def test_review_reads_the_course_notebook_once_until_it_changes(tmp_path):
     os.utime(tmp_path / "source" / "a" / "toy.ipynb", ns=(1, 1))
     guard.review_submission(tmp_path, "a", "s1")
     assert guard._reference_unchanged.cache_info().misses == 2
+
+
+FONTS = r'''
+import io, logging
+log = io.StringIO()
+logger = logging.getLogger("matplotlib")
+logger.addHandler(logging.StreamHandler(log))
+logger.setLevel(logging.INFO)
+import matplotlib, matplotlib.pyplot as plt
+plt.plot([1, 2]); plt.savefig(os.path.join(os.environ["TMPDIR"], "plot.png"))
+print("config", matplotlib.get_cachedir())
+print("fonts", "rebuilt" if "generated new fontManager" in log.getvalue() else "reused")
+print("warnings", [l for l in log.getvalue().splitlines() if "writable" in l or "temporary" in l])
+'''
+
+
+@pytest.mark.parametrize("mode", ["bwrap", "limits"])
+def test_kernels_reuse_one_font_list_and_keep_a_private_matplotlib_folder(course, mode, monkeypatch):
+    if mode == "bwrap" and not bwrap_works():
+        pytest.skip("bubblewrap is not available here")
+    if mode == "limits":
+        monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the no-bubblewrap warning
+        out, _, facts = run_in_sandbox(course, "import os\n" + FONTS)
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert lines["fonts"] == "reused", out
+    assert lines["config"] == os.path.join(facts["private_dir"], "mpl"), out
+    assert lines["warnings"] == "[]", out
+    assert not os.path.exists(facts["private_dir"])  # removed with the kernel
+
+
+def test_font_list_is_built_once_in_a_kernel_like_home(tmp_path, monkeypatch):
+    from mlprereq.grading import font_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    font_cache.font_list.cache_clear()
+    built = []
+    real_build = font_cache.build
+    monkeypatch.setattr(font_cache, "build", lambda dest: built.append(dest) or real_build(dest))
+    try:
+        first = font_cache.font_list()
+        font_cache.font_list.cache_clear()  # a new grading process on the same machine
+        assert font_cache.font_list() == first and len(built) == 1
+        assert first.is_relative_to(tmp_path / "cache") and "DejaVu" in first.read_text()
+        assert str(Path.home()) not in first.read_text().replace(str(tmp_path), "")
+        font_cache.seed(tmp_path / "kernel" / "mpl")
+        assert (tmp_path / "kernel" / "mpl" / first.name).read_bytes() == first.read_bytes()
+    finally:
+        font_cache.font_list.cache_clear()

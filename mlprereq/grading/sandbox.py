@@ -55,6 +55,8 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
+from mlprereq.grading import font_cache
+
 log = logging.getLogger("mlprereq.grading")
 
 MB = 1024 * 1024
@@ -268,12 +270,16 @@ class SandboxedKernelManager(AsyncKernelManager):
             "processes": s.get("processes"), "file_mb": s.get("file_mb"),
             "channel": os.path.join(self.private_dir, "channel"),
             "allow_read": readable, "deny_read": deny,
-            "allow_write": [scratch, "/dev/null", "/dev/shm"],
+            "allow_write": [scratch, self._mpl_dir(), "/dev/null", "/dev/shm"],
             "deny_write": deny + [cwd] + ([str(root)] if root else []),
             "protect_modules": s.get("protect_modules", PROTECT_MODULES),
             "protect_classes": s.get("protect_classes", PROTECT_CLASSES),
             "xmode": s.get("xmode", "Plain"),
         }
+
+    def _mpl_dir(self) -> str:
+        """The kernel's matplotlib config folder, given the font list up front (see font_cache.py)."""
+        return os.path.join(self.private_dir, "mpl")
 
     def _view_roots(self) -> list[Path]:
         """Course folders whose student-facing parts (COURSE_VIEW) the kernel sees: the course being graded
@@ -292,10 +298,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         os.makedirs(scratch, exist_ok=True)
         if self.mode != "bwrap" and self.sandbox_uid is not None:
             os.chown(scratch, self.sandbox_uid, self.sandbox_uid)
+        font_cache.seed(self._mpl_dir(), owner=self.sandbox_uid)
         kept = {k: v for k, v in env.items() if k in ENV_KEEP}
         kept.update({
             "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": os.path.join(scratch, ".mpl"),
+            "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": self._mpl_dir(),
             "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
             "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": str(self.sandbox.get("threads") or env.get("OMP_NUM_THREADS") or 2),
