@@ -107,6 +107,25 @@ def test_kernels_share_the_cores_out(monkeypatch, cores, workers, threads):
     assert parallel.kernel_threads(workers) == threads
 
 
+def test_longest_submissions_are_handed_out_first(tmp_path):
+    def submit(student, size):
+        folder = tmp_path / "submitted" / student / "a"
+        folder.mkdir(parents=True)
+        (folder / "nb.ipynb").write_text("x" * size)
+
+    for student, size in [("blank", 10), ("full", 900), ("half", 400), ("other_full", 900)]:
+        submit(student, size)
+    students = ["blank", "full", "half", "other_full", "not_submitted"]
+    # First grading: bigger submissions (more code and outputs) first; ties keep their order.
+    assert parallel.longest_first(tmp_path, "a", students, {}) == ["full", "other_full", "half", "blank",
+                                                                    "not_submitted"]
+    # Once graded, the last grading's time is the better guide.
+    timed = {"blank": Outcome("blank", "a", "graded", seconds=30.0),
+             "full": Outcome("full", "a", "graded", seconds=5.0),
+             "half": Outcome("half", "a", "failed", seconds=99.0)}  # failed early: its time says nothing
+    assert parallel.longest_first(tmp_path, "a", students, timed)[:2] == ["blank", "full"]
+
+
 def test_gradebook_is_prepared_once_per_source_even_when_the_course_folder_moves(tmp_path, monkeypatch):
     import shutil
 

@@ -234,6 +234,27 @@ def test_guard_checks_each_test_but_not_twice_with_nothing_run_between(course, m
     assert not any(o.get("output_type") == "error" for o in out.cells[4].outputs)  # math.sqrt was put back
 
 
+def test_names_a_test_binds_to_helpers_are_pinned_but_plain_values_are_not(course):
+    cwd = course / "autograded" / "p" / "a"
+    cwd.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook(cells=[
+        _graded_cell("import math"),
+        # Plain values a test leaves behind can be the very objects a protected module holds: True is
+        # builtins.__debug__, small ints are shared (mlprereq.checks has a 5, numpy.testing a 0).
+        _graded_cell("root = math.sqrt\nfor j in range(6):\n    assert root(j * j) == j\nok = True", "first"),
+        _graded_cell("j, ok = 'the student uses j', 'and ok'\nroot = abs"),  # rebinding a pinned helper is not
+        _graded_cell("assert root(4) == 2.0\nprint(repr((j, ok)))", "second"),
+    ])
+    ex = SandboxedExecute(course_root=str(course), timeout=60, allow_errors=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, _ = ex.preprocess(nb, {"metadata": {"path": str(cwd)}})
+    flags = ex._record["flags"]
+    assert any("'root'" in f for f in flags), flags
+    assert not any("'j'" in f or "'ok'" in f for f in flags), flags
+    assert out.cells[3].outputs[-1]["text"] == "('the student uses j', 'and ok')\n"  # put back: root, only root
+
+
 # -- the static review: no false alarms on real solutions, alarms on tampering ---------------------------------
 def test_correct_solutions_are_not_flagged(master):
     teacher = nbformat.read(master, as_version=4)

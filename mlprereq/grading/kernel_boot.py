@@ -16,7 +16,7 @@ any student code runs it
 * takes a snapshot of the objects test cells rely on (builtins, numpy,
   numpy.testing, torch, torch.testing, torch.Tensor, mlprereq.checks, ...),
   kept by a guard class that the grader reaches through
-  ``object.__subclasses__()``, which no student cell can rebind.
+  ``int.__subclasses__()`` (reached as ``(0).__class__``), which no student cell can rebind.
 
 Before and after each test cell the grader asks the guard to compare the live
 objects with the snapshot (``_mlprereq_grading_guard.check``); anything replaced
@@ -71,11 +71,13 @@ def _open_channel(path: str | None) -> int:
 
 
 def _install(spec: dict):
-    """The audit hook and the guard; returns the guard class (also reachable via object.__subclasses__())."""
+    """The audit hook and the guard; returns the guard class (also reachable via int.__subclasses__())."""
     import builtins
     import importlib
     import json
     import types
+    from itertools import repeat
+    from operator import attrgetter, is_not
 
     fd = _open_channel(spec.get("channel"))
     write, dumps, abspath, fspath = os.write, json.dumps, os.path.abspath, os.fspath
@@ -90,7 +92,7 @@ def _install(spec: dict):
     deny_read = _prefixes(spec.get("deny_read", []))
     allow_write = _prefixes(spec.get("allow_write", []))
     deny_write = _prefixes(spec.get("deny_write", []))
-    state = {"armed": False, "restoring": False, "forks": 0, "sent": 0}
+    state = {"armed": False, "restoring": False, "forks": 0, "sent": 0, "ids": None}
     seen: set = _set()
     protected_types: dict = {}   # id(class) -> (class, its snapshot, its name)
     protected_code: dict = {}    # id(function) -> name
@@ -202,9 +204,13 @@ def _install(spec: dict):
     MISSING = object()
     snap_modules: dict = {}   # name -> (module, dict copy)
     snap_code: dict = {}      # id -> (function, code, defaults, kwdefaults, qualified name)
+    code_columns: list = []   # the functions, and their code, defaults and kwdefaults, as columns (see code_drifted)
+    code_parts = (attrgetter("__code__"), attrgetter("__defaults__"), attrgetter("__kwdefaults__"))
+
     def take_snapshot() -> None:
         """Called by arm(): after ipykernel has set up builtins, before any student code."""
         snap_modules.clear(), snap_code.clear(), protected_code.clear(), protected_types.clear()
+        state["ids"] = None
         for name in spec.get("protect_modules", []):
             try:
                 module = importlib.import_module(name)
@@ -224,6 +230,18 @@ def _install(spec: dict):
             except Exception:
                 continue
             protected_types[_id(cls)] = (cls, _dict(vars(cls)), dotted)
+        entries = list(snap_code.values())
+        code_columns[:] = [_tuple(e[i] for e in entries) for i in range(4)]
+
+    # The guard runs around every test cell, over thousands of names: these first passes loop in C
+    # (map, any), and the slow, reporting loops below run only for what actually changed.
+    def drifted(live, contents) -> bool:
+        """Whether ``live`` no longer maps every name of ``contents`` to the very same object."""
+        return any(map(is_not, map(live.get, _tuple(contents), repeat(MISSING)), contents.values()))
+
+    def code_drifted() -> bool:
+        functions = code_columns[0] if code_columns else ()
+        return any(any(map(is_not, map(part, functions), column)) for part, column in zip(code_parts, code_columns[1:]))
 
     # Import the protected modules now (the notebooks use them anyway), so arm() is quick.
     for name in spec.get("protect_modules", []):
@@ -304,12 +322,13 @@ def _install(spec: dict):
         try:
             for name, (module, contents) in snap_modules.items():
                 live = vars(module)
-                for attr, value in contents.items():
+                for attr, value in (contents.items() if name == "builtins" or drifted(live, contents) else ()):
                     if name == "builtins" and attr in KERNEL_MANAGED:
                         continue
                     if live.get(attr, MISSING) is not value:
                         if library_upgrade(live.get(attr), value, name):
                             contents[attr] = live[attr]  # accept the library's own wrapper from now on
+                            state["ids"] = None
                             continue
                         findings.append(f"{name}.{attr} was replaced")
                         live[attr] = value
@@ -320,7 +339,7 @@ def _install(spec: dict):
                 if sysmodules.get(name) is not module:
                     findings.append(f"sys.modules[{name!r}] was replaced")
                     sysmodules[name] = module
-            for fn, code, defaults, kwdefaults, qual in snap_code.values():
+            for fn, code, defaults, kwdefaults, qual in (snap_code.values() if code_drifted() else ()):
                 if fn.__code__ is not code or fn.__defaults__ is not defaults or fn.__kwdefaults__ is not kwdefaults:
                     findings.append(f"{qual} was rewritten")
                     fn.__code__, fn.__defaults__, fn.__kwdefaults__ = code, defaults, kwdefaults
@@ -378,17 +397,18 @@ def _install(spec: dict):
     def restore_class(cls, contents, qual) -> list:
         findings = []
         live = vars(cls)
-        for attr, value in contents.items():
+        for attr, value in (contents.items() if drifted(live, contents) else ()):
             if live.get(attr, MISSING) is not value:
                 if library_upgrade(live.get(attr), value, qual):
                     contents[attr] = live[attr]
+                    state["ids"] = None
                     continue
                 findings.append(f"{qual}.{attr} was replaced")
                 try:
                     set_type_attr(cls, attr, value)
                 except (TypeError, AttributeError):
                     pass
-        for attr in [a for a in live if a not in contents and not a.startswith("__")]:
+        for attr in sorted(a for a in live.keys() - contents.keys() if not a.startswith("__")):
             if attr in SHELL_ATTRS or qual.startswith("torch") or qual.startswith("numpy"):
                 findings.append(f"{qual}.{attr} was added")
                 try:
@@ -398,18 +418,25 @@ def _install(spec: dict):
         return findings
 
     def pin_test_names() -> None:
-        """Remember the names the last test cell bound to protected objects (helpers, modules)."""
+        """Remember the names the last test cell bound to protected helpers and modules."""
         shell = ipython.get("shell")
         if shell is None:
             return
-        protected_ids = {_id(m) for m, _ in snap_modules.values()}
-        for _, contents in snap_modules.values():
-            protected_ids.update(_id(v) for v in contents.values())
+        protected_ids = state["ids"]
+        if protected_ids is None:  # worked out once per snapshot (or when a library wrapper was accepted)
+            protected_ids = state["ids"] = {_id(m) for m, _ in snap_modules.values()}
+            for _, contents in snap_modules.values():
+                protected_ids.update(map(_id, contents.values()))
         for name, value in list(shell.user_ns.items()):
-            if not name.startswith("_") and _id(value) in protected_ids and name not in pinned:
+            # Helpers and modules only: a loop variable that ends at 3 is not math's constant that happens
+            # to be the same (small, shared) int object.
+            if (not name.startswith("_") and _id(value) in protected_ids and name not in pinned
+                    and (callable(value) or _isinstance(value, types.ModuleType))):
                 pinned[name] = value
 
-    class _mlprereq_grading_guard:  # noqa: N801 - found by name through object.__subclasses__()
+    # A subclass of int, not of object: int has a couple of dozen subclasses to look through per check,
+    # object thousands (torch's). The first class of that name is this one: it exists before any student code.
+    class _mlprereq_grading_guard(int):  # noqa: N801 - found by name through int.__subclasses__()
         __slots__ = ()
 
         @staticmethod
@@ -427,7 +454,7 @@ def _install(spec: dict):
                 pin_test_names()
             send({"nonce": nonce, "phase": phase, "findings": findings})
 
-    # object.__subclasses__() holds weak references: the audit hook (which can never be removed) keeps the class.
+    # __subclasses__() holds weak references: the audit hook (which can never be removed) keeps the class.
     keep.append(_mlprereq_grading_guard)
     return _mlprereq_grading_guard
 

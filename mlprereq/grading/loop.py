@@ -160,6 +160,8 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
                      "gradebook %s", assignment, len(to_grade), len(run.skipped),
                      len(todo) - len(submitted & set(todo)), engine,
                      make_url(db_url).render_as_string(hide_password=True))
+            if len(to_grade) > 1 and (scheduler or workers > 1):
+                to_grade = parallel.longest_first(root, assignment, to_grade, outcomes)
             if not to_grade:
                 results = iter(())
             elif scheduler:

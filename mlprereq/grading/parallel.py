@@ -202,6 +202,29 @@ def _gradebook_error(root: Path, assignment: str, student: str) -> bool:
     return "error accessing the nbgrader database" in text or "database is locked" in text
 
 
+def longest_first(root: Path, assignment: str, students: list[str], outcomes: dict[str, Outcome]) -> list[str]:
+    """``students`` in the order to hand them to workers: the longest to grade first.
+
+    With the long ones started early, the run does not end with one worker grading a
+    long submission while the others have nothing left (the classic longest-processing-
+    time-first rule). The expected time is the last grading's time when there is one,
+    else the submission's size on disk (a filled-in notebook with outputs runs longer
+    than a blank one); students with neither keep their place at the end.
+    """
+    def expected(student: str) -> tuple[float, float]:
+        previous = outcomes.get(student)
+        seconds = previous.seconds if previous is not None and previous.status == "graded" else 0.0
+        folder = Path(root) / "submitted" / student / assignment
+        try:
+            size = sum(p.stat().st_size for p in folder.glob("*.ipynb"))
+        except OSError:
+            size = 0
+        return seconds, size
+
+    keys = {s: expected(s) for s in students}
+    return sorted(students, key=lambda s: (-keys[s][0], -keys[s][1]))  # stable: ties keep their order
+
+
 def cores() -> int:
     """CPU cores this process may run on."""
     try:

@@ -428,6 +428,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         """Kill every process in the sandbox that was not there when the kernel was ready; returns how many."""
         import psutil
 
+        proc = getattr(self.provisioner, "process", None) if self.provisioner else None
+        below = descendants(proc.pid) if proc is not None else None
+        if below is not None and proc.pid in keep and keep.issuperset(below):
+            return 0  # the usual case after a cell: nothing new, no need to look closer
         strays = [p for p in self.sandbox_processes() if p.pid not in keep]
         for p in strays:
             try:
@@ -651,7 +655,7 @@ class SandboxedExecute(Execute):
         except Exception:  # noqa: BLE001
             return None
 
-    GUARD_CALL = ("[c for c in ().__class__.__base__.__subclasses__() "
+    GUARD_CALL = ("[c for c in (0).__class__.__subclasses__() "
                   "if c.__name__ == '_mlprereq_grading_guard'][0].{method}({args})")
 
     def _arm(self) -> None:
