@@ -411,3 +411,16 @@ def test_font_list_is_built_once_in_a_kernel_like_home(tmp_path, monkeypatch):
         assert (tmp_path / "kernel" / "mpl" / first.name).read_bytes() == first.read_bytes()
     finally:
         font_cache.font_list.cache_clear()
+
+
+def test_a_font_list_that_cannot_be_had_costs_nothing(tmp_path, monkeypatch):
+    from mlprereq.grading import font_cache
+
+    font_cache.font_list.cache_clear()
+    monkeypatch.setattr(font_cache, "cache_key", lambda: 1 / 0)
+    try:
+        assert font_cache.font_list() is None
+        font_cache.seed(tmp_path / "mpl")  # the kernel still gets its (empty) matplotlib folder
+        assert (tmp_path / "mpl").is_dir() and not any((tmp_path / "mpl").iterdir())
+    finally:
+        font_cache.font_list.cache_clear()
