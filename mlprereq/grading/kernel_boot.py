@@ -428,13 +428,13 @@ def _install(spec: dict):
             for _, contents in snap_modules.values():
                 protected_ids.update(map(_id, contents.values()))
         for name, value in list(shell.user_ns.items()):
-            # Helpers and modules only: a loop variable that ends at 3 is not math's constant that happens
-            # to be the same (small, shared) int object.
+            # Helpers and modules only: a loop variable that ends at 5 is not mlprereq.checks' constant 5,
+            # even though small ints (and True, None) are one shared object.
             if (not name.startswith("_") and _id(value) in protected_ids and name not in pinned
                     and (callable(value) or _isinstance(value, types.ModuleType))):
                 pinned[name] = value
 
-    # A subclass of int, not of object: int has a couple of dozen subclasses to look through per check,
+    # A subclass of int, not of object: int has a handful of subclasses to look through per check,
     # object thousands (torch's). The first class of that name is this one: it exists before any student code.
     class _mlprereq_grading_guard(int):  # noqa: N801 - found by name through int.__subclasses__()
         __slots__ = ()

@@ -394,11 +394,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         return out
 
     # -- processes ------------------------------------------------------------
+    def _launcher(self):
+        """The process the kernel was started as (bwrap, or the kernel itself); None before it starts."""
+        return getattr(self.provisioner, "process", None) if self.provisioner else None
+
     def sandbox_processes(self) -> list:
         """The kernel's launcher and everything below it, as psutil processes."""
         import psutil
 
-        proc = getattr(self.provisioner, "process", None) if self.provisioner else None
+        proc = self._launcher()
         if proc is None:
             return []
         try:
@@ -428,7 +432,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         """Kill every process in the sandbox that was not there when the kernel was ready; returns how many."""
         import psutil
 
-        proc = getattr(self.provisioner, "process", None) if self.provisioner else None
+        proc = self._launcher()
         below = descendants(proc.pid) if proc is not None else None
         if below is not None and proc.pid in keep and keep.issuperset(below):
             return 0  # the usual case after a cell: nothing new, no need to look closer
