@@ -92,6 +92,8 @@ def _source_tree(fn) -> ast.AST:
 def names_used(fn, follow: bool = True) -> set[str]:
     """Every name and attribute ``fn``'s source mentions (``t.softmax`` gives ``t``, ``softmax``, ``t.softmax``).
 
+    The matrix product operator counts as the name ``"@"``.
+
     With ``follow``, functions of the same module (the notebook) that ``fn`` calls are read too.
 
     >>> def f(x):
@@ -124,6 +126,8 @@ def names_used(fn, follow: bool = True) -> set[str]:
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 for alias in node.names:
                     found.update({alias.name, alias.name.split(".")[-1]})
+            elif isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
+                found.add("@")  # the matrix product operator
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
                 found.add(node.value)  # getattr(t, "softmax")
     return found

@@ -92,3 +92,11 @@ def test_assert_gradients_flow():
 
 def test_doctests():
     assert doctest.testmod(rules).failed == 0
+
+
+def test_the_matrix_product_operator_counts_as_a_name():
+    def by_operator(a, b):
+        return a @ b
+
+    assert "@" in names_used(by_operator)
+    assert "@" not in names_used(by_exp)
