@@ -113,6 +113,8 @@ def names_used(fn, follow: bool = True) -> set[str]:
                 target = getattr(current, "__globals__", {}).get(node.id)
                 if follow and isinstance(target, types.FunctionType) and target.__module__ == current.__module__:
                     todo.append(target)
+                elif callable(target) and isinstance(getattr(target, "__name__", None), str):
+                    found.add(target.__name__)  # an alias: `from torch import softmax as s` uses softmax
             elif isinstance(node, ast.Attribute):
                 found.add(node.attr)
                 chain, part = [node.attr], node.value

@@ -100,3 +100,8 @@ def test_the_matrix_product_operator_counts_as_a_name():
 
     assert "@" in names_used(by_operator)
     assert "@" not in names_used(by_exp)
+
+
+def test_an_imported_alias_counts_under_its_real_name():
+    with pytest.raises(AssertionError, match="softmax"):
+        assert_not_used(by_alias, "softmax")

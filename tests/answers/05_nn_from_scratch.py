@@ -418,10 +418,6 @@ def zero_all_gradients(neural_net: ThreeLayerNeuralNet) -> None:
     for field in dataclasses.fields(neural_net):
         getattr(neural_net, field.name).grad = None
 '''),
-    ("loss_function", "torch's mse_loss", '''
-def loss_function(expected_outputs, actual_outputs):
-    return t.nn.functional.mse_loss(actual_outputs, expected_outputs)
-'''),
     ("loss_function", "sum divided by the number of entries", '''
 def loss_function(expected_outputs, actual_outputs):
     return (actual_outputs - expected_outputs).pow(2).sum() / expected_outputs.numel()
@@ -483,5 +479,215 @@ class SimpleNeuralNet(t.nn.Module):
         x = t.relu(self.hidden_0(x))
         x = t.relu(self.hidden_1(x))
         return t.softmax(self.output(x), dim=-1)
+'''),
+]
+
+# --- Seed 003's published solutions (its page dump lost the indentation; restored here, code otherwise verbatim).
+RIGHT += [
+    ("relu", "seed 003's published solution", '''
+def relu(x: float) -> float:
+    return max(x, 0.0)
+'''),
+    ("Neuron", "seed 003's published solution", '''
+@dataclass
+class Neuron:
+    weights: list[float]
+    bias: float
+
+    def compute_output(self, inputs: list[float]) -> float:
+        assert len(inputs) == len(self.weights)
+        result = 0
+        for weight, input in zip(self.weights, inputs):
+            result += weight * input
+        return relu(result + self.bias)
+'''),
+    ("forward_pass_single_layer", "seed 003's published solution", '''
+def forward_pass_single_layer(input: list[float], layer: list[Neuron]) -> list[float]:
+    for neuron in layer:
+        assert len(neuron.weights) == len(input)
+    return [neuron.compute_output(input) for neuron in layer]
+'''),
+    ("forward_pass_network", "seed 003's published solution", '''
+def forward_pass_network(initial_inputs: list[float], layers: list[list[Neuron]]) -> list[float]:
+    last_output = initial_inputs
+    for layer in layers:
+        last_output = forward_pass_single_layer(last_output, layer)
+    return last_output
+'''),
+    ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "seed 003's published solution", '''
+def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times() -> np.ndarray:
+    points = one_thousand_random_points
+    result = (points ** 2).sum() + 5
+    result.backward()
+    return points.grad.detach().numpy()
+'''),
+    ("apply_linear_function_to_input", "seed 003's published solution", '''
+def apply_linear_function_to_input(linear_function, input_to_function):
+    return einops.einsum(linear_function, input_to_function, 'd_output d_input, batch d_input -> batch d_output')
+'''),
+    ("initialize_new_three_layer_net", "seed 003's published solution", '''
+def initialize_new_three_layer_net() -> ThreeLayerNeuralNet:
+    initial_bound = 1 / 20
+    with t.no_grad():
+        neural_net = ThreeLayerNeuralNet(
+            layer_0 = t.zeros((2000, 784), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_0_bias = t.zeros(2000, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1 = t.zeros((400, 2000), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_1_bias = t.zeros(400, requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2 = t.zeros((10, 400), requires_grad=True).uniform_(-initial_bound, initial_bound),
+            layer_2_bias = t.zeros(10, requires_grad=True).uniform_(-initial_bound, initial_bound),
+        )
+    return neural_net
+'''),
+    ("tensor_relu", "seed 003's published solution", '''
+def tensor_relu(input_tensor: t.Tensor) -> t.Tensor:
+    return t.maximum(input_tensor, t.zeros_like(input_tensor))
+'''),
+    ("forward", "seed 003's published solution", '''
+def forward(x, neural_net):
+    after_layer_0 = tensor_relu(apply_linear_function_to_input(neural_net.layer_0, x) + neural_net.layer_0_bias)
+    after_layer_1 = tensor_relu(apply_linear_function_to_input(neural_net.layer_1, after_layer_0) + neural_net.layer_1_bias)
+    after_layer_2 = t.nn.functional.softmax(apply_linear_function_to_input(neural_net.layer_2, after_layer_1) + neural_net.layer_2_bias, dim=-1)
+    return after_layer_2
+'''),
+    ("zero_all_gradients", "seed 003's published solution", '''
+def zero_all_gradients(neural_net: ThreeLayerNeuralNet) -> None:
+    neural_net.layer_0.grad = None
+    neural_net.layer_0_bias.grad = None
+    neural_net.layer_1.grad = None
+    neural_net.layer_1_bias.grad = None
+    neural_net.layer_2.grad = None
+    neural_net.layer_2_bias.grad = None
+'''),
+    ("loss_function", "seed 003's published solution", '''
+def loss_function(expected_outputs, actual_outputs):
+    result = ((expected_outputs - actual_outputs) ** 2).mean()
+    return result
+'''),
+    ("nudge_tensor_towards_minimum", "seed 003's published solution", '''
+def nudge_tensor_towards_minimum(x: t.Tensor, learning_rate: float) -> None:
+    with t.no_grad():
+        x -= x.grad * learning_rate
+'''),
+    ("tune_weights_once", "seed 003's published solution", '''
+def tune_weights_once(neural_net, inputs, expected_outputs, learning_rate) -> None:
+    zero_all_gradients(neural_net)
+    outputs = forward(inputs, neural_net)
+    loss = loss_function(
+        expected_outputs=expected_outputs,
+        actual_outputs=outputs,
+    )
+    loss.backward()
+    nudge_tensor_towards_minimum(neural_net.layer_0, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_0_bias, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_1, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_1_bias, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_2, learning_rate)
+    nudge_tensor_towards_minimum(neural_net.layer_2_bias, learning_rate)
+'''),
+    ("one_hot_encoding", "seed 003's published solution", '''
+def one_hot_encoding(i: int, num_classes: int) -> t.Tensor:
+    result = t.zeros([num_classes])
+    result[i] = 1
+    return result
+'''),
+    ("make_img_1d", "seed 003's published solution", '''
+def make_img_1d(imgs: t.Tensor) -> t.Tensor:
+    return einops.rearrange(imgs, '... h w -> ... (h w)')
+'''),
+    ("SimpleNeuralNet", "seed 003's published solution", '''
+class SimpleNeuralNet(t.nn.Module):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.implementation = t.nn.Sequential(
+            t.nn.Linear(in_features=784, out_features=2000),
+            t.nn.ReLU(),
+            t.nn.Linear(in_features=2000, out_features=400),
+            t.nn.ReLU(),
+            t.nn.Linear(in_features=400, out_features=10),
+            t.nn.Softmax(dim=-1),
+        )
+
+    def forward(self, t: t.Tensor):
+        return self.implementation(t)
+'''),
+]
+
+# --- Behaviour, not registration order; autograd where the text asks for it; the formula, not F.mse_loss.
+RIGHT += [
+    ("SimpleNeuralNet", "layers registered last-first, applied in the right order", '''
+class SimpleNeuralNet(t.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = t.nn.Linear(400, 10)
+        self.hidden = t.nn.Linear(2000, 400)
+        self.embed = t.nn.Linear(784, 2000)
+
+    def forward(self, x):
+        x = t.relu(self.embed(x))
+        x = t.relu(self.hidden(x))
+        return t.softmax(self.head(x), dim=-1)
+'''),
+    ("SimpleNeuralNet", "a ModuleList built from a list of widths, reversed and undone", '''
+class SimpleNeuralNet(t.nn.Module):
+    def __init__(self):
+        super().__init__()
+        widths = [784, 2000, 400, 10]
+        pairs = list(zip(widths[:-1], widths[1:]))[::-1]
+        self.layers = t.nn.ModuleList(t.nn.Linear(a, b) for a, b in pairs)
+
+    def forward(self, x):
+        *hidden, last = list(self.layers)[::-1]
+        for layer in hidden:
+            x = t.relu(layer(x))
+        return t.softmax(last(x), dim=-1)
+'''),
+]
+WRONG += [
+    ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "the formula 2x instead of autograd", '''
+def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times():
+    return 2 * one_thousand_random_points.detach().cpu().numpy()
+'''),
+    ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "the formula through NumPy instead of autograd", '''
+def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times():
+    return np.asarray(one_thousand_random_points.detach()) * 2
+'''),
+    ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "the formula written as a sum instead of autograd", '''
+def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times():
+    p = one_thousand_random_points.detach()
+    return (p + p).cpu().numpy()
+'''),
+    ("loss_function", "PyTorch's mse_loss instead of the formula", '''
+def loss_function(expected_outputs, actual_outputs):
+    return t.nn.functional.mse_loss(actual_outputs, expected_outputs)
+'''),
+    ("loss_function", "nn.MSELoss instead of the formula", '''
+def loss_function(expected_outputs, actual_outputs):
+    return t.nn.MSELoss()(actual_outputs, expected_outputs)
+'''),
+    ("loss_function", "mse_loss imported under another name", '''
+from torch.nn.functional import mse_loss as squared_error
+def loss_function(expected_outputs, actual_outputs):
+    return squared_error(actual_outputs, expected_outputs)
+'''),
+    ("loss_function", "squares the difference into the actual outputs in place", '''
+def loss_function(expected_outputs, actual_outputs):
+    actual_outputs = actual_outputs.detach()
+    actual_outputs.sub_(expected_outputs).pow_(2)
+    return actual_outputs.mean()
+'''),
+    ("apply_linear_function_to_input", "transposes the input in place", '''
+def apply_linear_function_to_input(linear_function, input_to_function):
+    input_to_function.mul_(1.0).add_(0.0)
+    input_to_function.data = input_to_function.data * 1.0001
+    return input_to_function @ linear_function.T
+'''),
+    ("tensor_relu", "clamps the input in place", '''
+def tensor_relu(input_tensor):
+    return input_tensor.clamp_(min=0)
+'''),
+    ("make_img_1d", "reshapes the caller's tensor in place with resize_", '''
+def make_img_1d(imgs):
+    return imgs.resize_(*imgs.shape[:-2], imgs.shape[-2] * imgs.shape[-1])
 '''),
 ]
