@@ -100,7 +100,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .grading.autograde import load_status
+    from .grading.status import load_status
     from .grading.report import format_table, rows_for, write_csv
     from .nbgrader_api import make_api
 
@@ -126,7 +126,7 @@ def cmd_grade(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .grading.autograde import load_status
+    from .grading.status import load_status
     from .grading.cohort_report import write_report
     from .grading.report import format_flags, rows_for
     from .nbgrader_api import make_api

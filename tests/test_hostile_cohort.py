@@ -23,7 +23,7 @@ import pytest
 from hostile.build import ASSIGNMENT, NORMAL, build_cohort
 from mlprereq.cli import main as course
 from mlprereq.grading import report
-from mlprereq.grading.autograde import load_status
+from mlprereq.grading.status import load_status
 from mlprereq.grading.sandbox import bwrap_works
 from mlprereq.nbgrader_api import make_api
 

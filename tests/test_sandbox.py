@@ -14,7 +14,7 @@ import pytest
 from conftest import load_answers, release_path
 from mlprereq import notebooks
 from mlprereq.grading import sandbox
-from mlprereq.grading.guard import integrity_notes, scan_code
+from mlprereq.grading.review import integrity_notes, scan_code
 from mlprereq.grading.sandbox import SandboxedExecute, SandboxedKernelManager, bwrap_works
 
 needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
@@ -334,7 +334,7 @@ def test_without_proc_children_the_sandbox_falls_back_to_psutil(monkeypatch):
 # -- the review works out the course notebook once -------------------------------------------------------------
 def test_review_reads_the_course_notebook_once_until_it_changes(tmp_path):
     from mlprereq import nbsrc
-    from mlprereq.grading import guard
+    from mlprereq.grading import review as guard
 
     teacher = nbsrc.script_to_notebook(TOY.read_text())
     for folder in ("source", "release"):

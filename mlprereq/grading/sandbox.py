@@ -55,7 +55,8 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
-from mlprereq.grading import font_cache
+from mlprereq.grading import font_cache, status
+from mlprereq.grading.status import load_run_records  # noqa: F401 - its old home
 
 log = logging.getLogger("mlprereq.grading")
 
@@ -503,7 +504,6 @@ class SandboxedExecute(Execute):
     interrupt_grace = Integer(5, help="seconds a kernel gets to obey an interrupt before it is restarted").tag(config=True)
     guard = Bool(True, help="check and restore protected objects before and after each test cell").tag(config=True)
     course_root = Unicode("", help="the course folder (default: found above the notebook)").tag(config=True)
-    record_dir = Unicode("", help="where run records go (default: <course>/grading_status)").tag(config=True)
     extra_ro_binds = List(Unicode(), help="more paths the kernel may read").tag(config=True)
     protect_modules = List(Unicode(), PROTECT_MODULES).tag(config=True)
     protect_classes = List(Unicode(), PROTECT_CLASSES).tag(config=True)
@@ -754,27 +754,9 @@ class SandboxedExecute(Execute):
         student, assignment, notebook = info.get("student"), info.get("assignment"), info.get("notebook")
         if not (student and assignment and notebook):
             return
-        base = Path(self.record_dir) if self.record_dir else None
-        if base is None:
-            root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
-            if root is None:
-                return
-            base = root / "grading_status"
-        out = base / assignment / "runs" / student / f"{notebook}.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(self._record, indent=1))
-
-
-def load_run_records(root: Path, assignment: str, student: str) -> dict[str, dict]:
-    """notebook -> its run record (flags, notes, cell times) from the last autograde."""
-    folder = Path(root) / "grading_status" / assignment / "runs" / student
-    out = {}
-    for path in sorted(folder.glob("*.json")):
-        try:
-            out[path.stem] = json.loads(path.read_text())
-        except ValueError:
-            continue
-    return out
+        root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
+        if root is not None:
+            status.write_run_record(root, assignment, student, notebook, self._record)
 
 
 __all__ = ["SandboxedExecute", "SandboxedKernelManager", "bwrap_works", "load_run_records", "SANDBOX_WARNING"]
