@@ -34,6 +34,7 @@ from typing import Iterator
 import nbformat
 
 from . import gradebook, status
+from .layout import CONFIG, CourseLayout
 from .metadata_schema import cache_metadata_validator
 from .status import Outcome
 
@@ -51,7 +52,7 @@ class GradebookUnavailable(RuntimeError):
 
 
 def released_notebooks(root: Path, assignment: str) -> list[str]:
-    return sorted(p.stem for p in (Path(root) / "source" / assignment).glob("*.ipynb"))
+    return [p.stem for p in CourseLayout.at(root).masters(assignment)]
 
 
 def check_submission(folder: Path, notebooks: list[str]) -> list[str]:
@@ -84,7 +85,7 @@ def grade_student(api, root: Path, assignment: str, student: str) -> Outcome:
 
     start = time.perf_counter()
     cache_metadata_validator()
-    folder = Path(root) / "submitted" / student / assignment
+    folder = CourseLayout.at(root).submitted(student, assignment)
     if not folder.is_dir():
         return Outcome(student, assignment, "not_submitted", "no submission")
     problems = check_submission(folder, released_notebooks(root, assignment))
@@ -149,7 +150,7 @@ def longest_first(root: Path, assignment: str, students: list[str], outcomes: di
     def expected(student: str) -> tuple[float, float]:
         previous = outcomes.get(student)
         seconds = previous.seconds if previous is not None and previous.status == "graded" else 0.0
-        folder = Path(root) / "submitted" / student / assignment
+        folder = CourseLayout.at(root).submitted(student, assignment)
         try:
             size = sum(p.stat().st_size for p in folder.glob("*.ipynb"))
         except OSError:
@@ -278,7 +279,7 @@ def run_local(students: list[str], workers: int, root: Path, assignment: str, db
 def check_dask_workers(client, root: Path, db_url: str, timeout: float = 60) -> dict:
     """The cluster's workers, after checking they can grade this course: fails with a clear reason otherwise."""
     client.wait_for_workers(1, timeout=timeout)
-    sees = client.run(os.path.isfile, str(Path(root) / "nbgrader_config.py"))
+    sees = client.run(os.path.isfile, str(Path(root) / CONFIG))
     blind = sorted(w for w, ok in sees.items() if not ok)
     if blind:
         raise RuntimeError(f"Dask workers {', '.join(blind)} cannot see the course folder {root}: mount the "

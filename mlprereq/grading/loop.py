@@ -31,9 +31,14 @@ from tqdm.auto import tqdm
 from ..nbgrader_api import make_api
 from . import engines, gradebook, status
 from .collect import submitted_students
+from .layout import CourseLayout, installed_package_problem
 from .status import AlreadyRunning, Outcome, needs_grading, run_lock  # noqa: F401 - the CLI's and tests' names
 
 log = logging.getLogger("mlprereq.grading")
+
+
+class WrongInstall(RuntimeError):
+    """The venv's mlprereq is not the one of the course being graded: every kernel would die."""
 
 
 @dataclass
@@ -58,6 +63,10 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
     """
     start = time.perf_counter()
     root = Path(root).resolve()
+    layout = CourseLayout.at(root)
+    problem = installed_package_problem()
+    if problem:
+        raise WrongInstall(problem)
     workers = max(1, workers or engines.cores())
     force = force or bool(students)
     pool = None
@@ -88,7 +97,7 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
                 if student not in submitted:  # nothing to execute: recorded right here
                     outcomes[student] = engines.grade_student(api, root, assignment, student)
                 elif force or needs_grading(outcomes.get(student), prints[student], student in in_gradebook,
-                                            (root / "autograded" / student / assignment).is_dir()):
+                                            layout.autograded(student, assignment).is_dir()):
                     to_grade.append(student)
                 else:
                     run.skipped.append(student)

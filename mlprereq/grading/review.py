@@ -37,6 +37,7 @@ import nbformat
 
 from .. import notebooks
 from . import status
+from .layout import CourseLayout
 
 PROTECTED_ROOTS = {"torch", "numpy", "builtins", "mlprereq", "math", "sys", "IPython", "ipykernel", "unittest",
                    "__builtins__", "os", "importlib", "scipy", "einops", "colab_setup"}
@@ -352,17 +353,17 @@ def scan_code(submitted, release, master=None, reference: Reference | None = Non
 # -- one submission ------------------------------------------------------------------------------------
 def review_submission(root: Path, assignment: str, student: str) -> tuple[list[str], list[str]]:
     """(notes, flags) for every notebook of a student's submission."""
-    root = Path(root)
+    layout = CourseLayout.at(root)
     notes: list[str] = []
     flags: list[str] = []
-    masters = sorted((root / "source" / assignment).glob("*.ipynb"))
+    masters = layout.masters(assignment)
     for master_path in masters:
         name = master_path.name
-        submitted = _load(root / "submitted" / student / assignment / name)
-        release = _load_course_notebook(root / "release" / assignment / name)
+        submitted = _load(layout.submitted(student, assignment) / name)
+        release = _load_course_notebook(layout.release(assignment) / name)
         if submitted is None or release is None:
             continue
-        reference = course_reference(root / "release" / assignment / name, master_path)
+        reference = course_reference(layout.release(assignment) / name, master_path)
         if reference is None:
             continue
         prefix = "" if len(masters) == 1 else f"{master_path.stem}: "

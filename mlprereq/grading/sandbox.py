@@ -55,20 +55,18 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
+from mlprereq import notebooks
 from mlprereq.grading import font_cache, status
+from mlprereq.grading.layout import PRIVATE, STUDENT_VIEW, CourseLayout, installed_package_problem
+from mlprereq.grading.spec import ENV_NAME, PROTECT_CLASSES, PROTECT_MODULES, SandboxSpec
 from mlprereq.grading.status import load_run_records  # noqa: F401 - its old home
 
 log = logging.getLogger("mlprereq.grading")
 
 MB = 1024 * 1024
-# What a student receives anyway (colab_setup.ARCHIVE_PARTS): visible to the kernel, read-only.
-COURSE_VIEW = ("colab_setup.py", "course.toml", "mlprereq", "data", "requirements.txt")
-# Private course folders: never mounted; the audit hook also refuses them by path.
-COURSE_PRIVATE = ("source", "gradebook.db", "submitted", "autograded", "feedback", "release", "grading_status",
-                  "exchange", "nbgrader_config.py", "grades.csv", "reports", "tests", ".git")
-PROTECT_MODULES = ["builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing",
-                   "torch.nn.functional", "mlprereq.checks", "unittest.case"]
-PROTECT_CLASSES = ["torch.Tensor"]
+# What a student receives anyway (as Colab extracts it): visible to the kernel, read-only. Private course
+# folders: never mounted; the audit hook also refuses them by path.
+COURSE_VIEW, COURSE_PRIVATE = STUDENT_VIEW, PRIVATE
 ENV_KEEP = ("LANG", "LC_ALL", "TZ", "PYTHONHASHSEED", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NBGRADER_EXECUTION",
             "PYDEVD_DISABLE_FILE_VALIDATION", "COURSE_ROOT")
 SANDBOX_WARNING = ("bubblewrap (bwrap) is not available: grading kernels run with resource limits only, "
@@ -102,10 +100,8 @@ def bwrap_works() -> bool:
 
 
 def find_course_root(start: Path) -> Path | None:
-    for p in [start, *start.parents]:
-        if (p / "nbgrader_config.py").is_file():
-            return p
-    return None
+    layout = CourseLayout.find(start)
+    return layout.root if layout else None
 
 
 def sweep_stale_private_dirs(base: Path, min_age: float = 600) -> None:
@@ -175,13 +171,11 @@ def _ancestors(path: str) -> list[str]:
 
 
 class SandboxedKernelManager(AsyncKernelManager):
-    """A KernelManager whose kernels run in the grading sandbox (set ``sandbox`` before starting)."""
-
-    sandbox: dict = {}
+    """A KernelManager whose kernels run in the grading sandbox (set ``spec``, a SandboxSpec, before starting)."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.sandbox = {}
+        self.spec = SandboxSpec()
         self.private_dir: str | None = None
         self.channel_fd = -1
         self.channel_buffer = b""
@@ -197,7 +191,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             base = os.environ.get("COURSE_SANDBOX_TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else None)
             sweep_stale_private_dirs(Path(base or tempfile.gettempdir()))
             self.private_dir = tempfile.mkdtemp(prefix="mlprereq-k-", dir=base)
-            self.mode = self.sandbox.get("mode", "auto")
+            self.mode = self.spec.sandbox
             if self.mode == "auto":
                 self.mode = "bwrap" if bwrap_works() else "limits"
             elif self.mode != "bwrap":
@@ -226,6 +220,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.channel_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
 
     async def _async_pre_start_kernel(self, **kw):
+        problem = installed_package_problem()
+        if problem:  # else the kernel dies with "Kernel died before replying to kernel_info"
+            raise RuntimeError(problem)
         self.cwd = kw.get("cwd") or os.getcwd()
         self._prepare_private_dir()
         # Interrupt through the control channel: signals to bwrap's process group would not reach the kernel.
@@ -252,12 +249,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     # -- the sandbox -----------------------------------------------------
     def _course_root(self) -> Path | None:
-        root = self.sandbox.get("course_root")
+        root = self.spec.course_root
         return Path(root) if root else find_course_root(Path(self.cwd or "."))
 
-    def _spec(self) -> dict:
-        """Settings for kernel_boot (limits, what the audit hook lets through)."""
-        s = self.sandbox
+    def sandbox_spec(self) -> SandboxSpec:
+        """The spec with this kernel's paths: its report channel, what the audit hook lets it read and write."""
         root = self._course_root()
         cwd = os.path.realpath(self.cwd or ".")
         deny = [str(base / p) for base in self._view_roots() for p in COURSE_PRIVATE]
@@ -266,17 +262,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         for base in self._view_roots():
             readable += [str(base / p) for p in COURSE_VIEW]
         scratch = "/tmp" if self.mode == "bwrap" else os.path.join(self.private_dir, "scratch")
-        return {
-            "memory_mb": s.get("memory_mb"), "cpu_seconds": s.get("cpu_seconds"),
-            "processes": s.get("processes"), "file_mb": s.get("file_mb"),
-            "channel": os.path.join(self.private_dir, "channel"),
-            "allow_read": readable, "deny_read": deny,
-            "allow_write": [scratch, self._mpl_dir(), "/dev/null", "/dev/shm"],
-            "deny_write": deny + [cwd] + ([str(root)] if root else []),
-            "protect_modules": s.get("protect_modules", PROTECT_MODULES),
-            "protect_classes": s.get("protect_classes", PROTECT_CLASSES),
-            "xmode": s.get("xmode", "Plain"),
-        }
+        return self.spec.replace(
+            channel=os.path.join(self.private_dir, "channel"),
+            allow_read=tuple(readable), deny_read=tuple(deny),
+            allow_write=(scratch, self._mpl_dir(), "/dev/null", "/dev/shm"),
+            deny_write=tuple(deny + [cwd] + ([str(root)] if root else [])),
+        )
 
     def _mpl_dir(self) -> str:
         """The kernel's matplotlib config folder, given the font list up front (see font_cache.py)."""
@@ -306,8 +297,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": self._mpl_dir(),
             "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
             "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": str(self.sandbox.get("threads") or env.get("OMP_NUM_THREADS") or 2),
-            "MLPREREQ_SANDBOX": json.dumps(self._spec()),
+            "OMP_NUM_THREADS": str(self.spec.threads or env.get("OMP_NUM_THREADS") or 2),
+            ENV_NAME: self.sandbox_spec().to_json(),
         })
         if self.mode != "bwrap":
             # No namespaces: keep the environment minimal, but the kernel must still find Python.
@@ -315,8 +306,6 @@ class SandboxedKernelManager(AsyncKernelManager):
         return kept
 
     def _bwrap_prefix(self, cmd: list[str]) -> list[str]:
-        s = self.sandbox
-        root = self._course_root()
         cwd = os.path.realpath(self.cwd or ".")
         ro: list[str] = []
         for path in ("/usr", "/etc", "/opt"):
@@ -328,7 +317,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             ro.append(exe_dir)
         for base in self._view_roots():
             ro += [str(base / p) for p in COURSE_VIEW if (base / p).exists()]
-        ro += [str(p) for p in s.get("extra_ro_binds", []) if os.path.exists(p)]
+        ro += [str(p) for p in self.spec.extra_ro_binds if os.path.exists(p)]
         ro.append(cwd)
         args = [bwrap_path(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -343,7 +332,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 ro.append(link)
         # The scratch tmpfs first: folders under /tmp (the private folder, a course in /tmp) are mounted on it.
         args += ["--proc", "/proc", "--dev", "/dev",
-                 "--size", str(int(s.get("scratch_mb", 256)) * MB), "--perms", "1777", "--tmpfs", "/tmp"]
+                 "--size", str(int(self.spec.scratch_mb) * MB), "--perms", "1777", "--tmpfs", "/tmp"]
         made: set[str] = {"/", "/tmp", "/proc", "/dev"}
         for path in sorted(set(ro) | {self.private_dir}, key=lambda p: (p.count("/"), p)):
             for parent in _ancestors(path):
@@ -481,10 +470,6 @@ def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def _is_test(cell) -> bool:
-    return cell.cell_type == "code" and nbutils.is_grade(cell) and not nbutils.is_solution(cell)
-
-
 class SandboxedExecute(Execute):
     """nbgrader's Execute, in the sandbox, with deadlines, output and process limits and the tamper guard."""
 
@@ -505,8 +490,8 @@ class SandboxedExecute(Execute):
     guard = Bool(True, help="check and restore protected objects before and after each test cell").tag(config=True)
     course_root = Unicode("", help="the course folder (default: found above the notebook)").tag(config=True)
     extra_ro_binds = List(Unicode(), help="more paths the kernel may read").tag(config=True)
-    protect_modules = List(Unicode(), PROTECT_MODULES).tag(config=True)
-    protect_classes = List(Unicode(), PROTECT_CLASSES).tag(config=True)
+    protect_modules = List(Unicode(), list(PROTECT_MODULES), help="modules the guard snapshots and puts back").tag(config=True)
+    protect_classes = List(Unicode(), list(PROTECT_CLASSES), help="classes no code may change while grading").tag(config=True)
     extra_run_info = Dict({}).tag(config=False)
 
     def __init__(self, *args, **kwargs):
@@ -516,13 +501,7 @@ class SandboxedExecute(Execute):
     # -- kernel -----------------------------------------------------------------
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
-        km.sandbox = {
-            "mode": self.sandbox, "memory_mb": self.memory_mb, "cpu_seconds": self.cpu_seconds,
-            "processes": self.processes, "file_mb": self.file_mb, "scratch_mb": self.scratch_mb,
-            "threads": self.threads, "xmode": self.traceback_mode,
-            "course_root": self.course_root or None, "extra_ro_binds": list(self.extra_ro_binds),
-            "protect_modules": list(self.protect_modules), "protect_classes": list(self.protect_classes),
-        }
+        km.spec = SandboxSpec.from_settings(self)
         return km
 
     def _get_timeout(self, cell):
@@ -561,7 +540,7 @@ class SandboxedExecute(Execute):
         if not self._armed:
             self._record["sandbox"] = km.mode
             self._arm()
-        test = _is_test(cell)
+        test = notebooks.is_test(cell)
         name = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index}"
         if self._deadline is not None and time.monotonic() >= self._deadline:
             cell.outputs = [_error_output("NotebookDeadlineExceeded",

@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .layout import CourseLayout
+
 STATUS_DIR = "grading_status"
 FINAL = ("graded", "failed")  # an outcome a resumed run keeps (not_submitted is worked out again)
 # What nbgrader's log says when the gradebook could not be written (a worker retries; see engines.grade_one).
@@ -129,7 +131,7 @@ def _hash_tree(digest, tree: Path) -> None:
 
 def source_fingerprint(root: Path, assignment: str) -> bytes:
     digest = hashlib.sha256()
-    _hash_tree(digest, Path(root) / "source" / assignment)
+    _hash_tree(digest, CourseLayout.at(root).source(assignment))
     return digest.digest()
 
 
@@ -137,7 +139,7 @@ def fingerprint(root: Path, assignment: str, student: str, source: bytes | None 
     """A hash of everything a submission's grade depends on that lives in files:
     the student's submitted folder and the assignment's source folder."""
     digest = hashlib.sha256(source if source is not None else source_fingerprint(root, assignment))
-    _hash_tree(digest, Path(root) / "submitted" / student / assignment)
+    _hash_tree(digest, CourseLayout.at(root).submitted(student, assignment))
     return digest.hexdigest()[:20]
 
 
