@@ -2,19 +2,88 @@
 
 Each one raises ``AssertionError`` with a message a student can act on: which
 shape or dtype was expected, and which entries differ.
+
+They compare plain data only. A result must be an exact ``torch.Tensor`` (or
+``nn.Parameter``), an exact ``np.ndarray`` (not of dtype object), a NumPy
+scalar or a Python ``int`` / ``float`` / ``bool`` / ``complex``. Anything else,
+subclasses included, fails with "return a plain tensor, got X": a class that
+decides for itself how it compares (``__eq__``, ``__torch_function__``,
+``__array_ufunc__``, ...) is never asked. Torch function and dispatch modes are
+switched off while a check converts and compares.
+
+``expected`` may be a zero-argument callable; it is called only when the
+comparison really happens, so a hidden test can write
+``assert_all_close(f(x), lambda: reference(x))`` and, when the grader compares
+outside the student's kernel, the reference is never computed inside it::
+
+    >>> assert_all_equal(torch.tensor([1, 2]), lambda: [1, 2])
+    >>> assert_all_equal(torch.tensor([1, 1]), torch.tensor([1.0, 1.5]))
+    Traceback (most recent call last):
+    AssertionError: Value mismatch for result: 1 of 2 entries differ.
+      at index (1,): expected 1.5, got 1
 """
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import torch
 
-__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor"]
+__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor", "plain"]
 
 _MAX_SHOWN = 5
+_PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
+_PLAIN_NUMBERS = (bool, int, float, complex)
+# Exact NumPy scalar types (np.float32, np.int64, np.bool_, ...), not subclasses of them.
+_NUMPY_SCALARS = frozenset(t for t in np.sctypeDict.values() if issubclass(t, np.generic) and t is not np.object_)
+
+
+@contextlib.contextmanager
+def _no_overrides():
+    """No torch function mode, dispatch mode or ``__torch_function__`` override is consulted inside."""
+    from torch.utils._python_dispatch import _disable_current_modes
+
+    with torch._C.DisableTorchFunction(), _disable_current_modes():
+        yield
+
+
+def _kind(x) -> str:
+    return type(x).__module__.split(".")[0] + "." + type(x).__qualname__
+
+
+def is_plain(x) -> bool:
+    """True for the exact types the checks accept from a student (see the module docstring)."""
+    kind = type(x)
+    if kind in _PLAIN_TENSORS:
+        return True
+    if kind is np.ndarray:
+        return x.dtype != object
+    return kind in _PLAIN_NUMBERS or kind in _NUMPY_SCALARS
+
+
+def plain(x, name: str = "result") -> torch.Tensor:
+    """A detached CPU copy of a student's ``x`` as a plain ``torch.Tensor``; fails for any other type.
+
+    >>> plain(np.arange(3))
+    tensor([0, 1, 2])
+    """
+    __tracebackhide__ = True
+    if x is None:
+        raise AssertionError(f"{name} is None: did you forget to `return` it?")
+    if not is_plain(x):
+        raise AssertionError(
+            f"{name} should be a plain tensor, array or number: return a plain tensor, got {_kind(x)}."
+        )
+    with _no_overrides():
+        if type(x) in _PLAIN_TENSORS:
+            if x.is_meta or x.layout != torch.strided:
+                raise AssertionError(f"{name} should be an ordinary (dense) tensor, got a {x.layout} tensor on {x.device}.")
+            return torch.Tensor.clone(torch.Tensor.cpu(torch.Tensor.detach(x)))
+        return as_tensor(x)
 
 
 def as_tensor(x) -> torch.Tensor:
-    """A torch tensor view of ``x`` (tensor, NumPy array or Python number)."""
+    """A torch tensor of ``x`` (tensor, NumPy array, Python number or nested list); trusted values only."""
     if isinstance(x, torch.Tensor):
         return x.detach()
     if isinstance(x, np.ndarray):
@@ -22,16 +91,23 @@ def as_tensor(x) -> torch.Tensor:
         return torch.from_numpy(np.array(x, order="C", copy=True))
     if isinstance(x, float):
         return torch.tensor(x, dtype=torch.float64)  # keep a Python float's full precision
+    if isinstance(x, np.generic):
+        return torch.from_numpy(np.array(x))
     return torch.as_tensor(x)
 
 
-def _kind(x) -> str:
-    return type(x).__module__.split(".")[0] + "." + type(x).__name__
+def _expected(expected) -> torch.Tensor:
+    if callable(expected):
+        expected = expected()
+    return as_tensor(expected)
 
 
 def assert_shape(actual, expected_shape, name: str = "result") -> None:
     """Fail with a clear message unless ``actual`` has ``expected_shape``."""
-    shape = tuple(getattr(actual, "shape", ()))
+    __tracebackhide__ = True
+    if callable(expected_shape):
+        expected_shape = expected_shape()
+    shape = tuple(plain(actual, name).shape)
     if shape != tuple(expected_shape):
         raise AssertionError(
             f"Shape mismatch for {name}: expected {tuple(expected_shape)}, got {shape}."
@@ -39,12 +115,10 @@ def assert_shape(actual, expected_shape, name: str = "result") -> None:
 
 
 def _check_type_and_shape(actual, expected, name: str, check_dtype: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    if actual is None:
-        raise AssertionError(f"{name} is None: did you forget to `return` it?")
-    if not isinstance(actual, (torch.Tensor, np.ndarray, int, float, bool, np.generic)):
-        raise AssertionError(f"{name} should be a tensor or array, got {_kind(actual)}.")
-    a, e = as_tensor(actual), as_tensor(expected)
-    assert_shape(a, e.shape, name)
+    __tracebackhide__ = True
+    a, e = plain(actual, name), _expected(expected)
+    if tuple(a.shape) != tuple(e.shape):
+        raise AssertionError(f"Shape mismatch for {name}: expected {tuple(e.shape)}, got {tuple(a.shape)}.")
     if check_dtype and a.dtype != e.dtype:
         raise AssertionError(f"dtype mismatch for {name}: expected {e.dtype}, got {a.dtype}.")
     return a, e
@@ -61,28 +135,43 @@ def _describe_mismatch(a: torch.Tensor, e: torch.Tensor, bad: torch.Tensor, name
     return "\n".join(lines)
 
 
-def assert_all_equal(actual, expected, name: str = "result", check_dtype: bool = False) -> None:
-    """Exact comparison: same shape (and dtype if asked) and identical entries."""
-    a, e = _check_type_and_shape(actual, expected, name, check_dtype)
-    bad = a != e.to(a.dtype) if a.dtype != e.dtype else a != e
+def _flat(a: torch.Tensor, e: torch.Tensor, bad: torch.Tensor):
     if bad.ndim == 0:
-        bad = bad.reshape(1)
-        a, e = a.reshape(1), e.reshape(1)
-    if bad.any():
-        raise AssertionError(_describe_mismatch(a, e, bad, name))
+        return a.reshape(1), e.reshape(1), bad.reshape(1)
+    return a, e, bad
+
+
+def assert_all_equal(actual, expected, name: str = "result", check_dtype: bool = False) -> None:
+    """Exact comparison: same shape (and dtype if asked) and identical entries.
+
+    Values are compared as numbers (torch's type promotion), never by casting
+    the expected value to the actual's dtype: 1 does not equal 1.5. NaN equals NaN.
+    """
+    __tracebackhide__ = True
+    a, e = _check_type_and_shape(actual, expected, name, check_dtype)
+    with _no_overrides():
+        bad = (a != e) & ~(_isnan(a) & _isnan(e))
+        a, e, bad = _flat(a, e, bad)
+        if bad.any():
+            raise AssertionError(_describe_mismatch(a, e, bad, name))
+
+
+def _isnan(x: torch.Tensor) -> torch.Tensor:
+    return torch.isnan(x) if (x.is_floating_point() or x.is_complex()) else torch.zeros_like(x, dtype=torch.bool)
 
 
 def assert_all_close(
     actual, expected, atol: float = 1e-4, rtol: float = 1e-4, name: str = "result", check_dtype: bool = False
 ) -> None:
     """Comparison within tolerance; infinities must match exactly, NaN never passes."""
+    __tracebackhide__ = True
     a, e = _check_type_and_shape(actual, expected, name, check_dtype)
-    if not (a.is_floating_point() or a.is_complex()):
-        a = a.double()
-    a, e = a.double(), e.double()
-    close = torch.isclose(a, e, atol=atol, rtol=rtol, equal_nan=False)
-    bad = ~close
-    if bad.ndim == 0:
-        bad, a, e = bad.reshape(1), a.reshape(1), e.reshape(1)
-    if bad.any():
-        raise AssertionError(_describe_mismatch(a, e, bad, name) + f"\n(tolerance atol={atol}, rtol={rtol})")
+    with _no_overrides():
+        if a.is_complex() or e.is_complex():
+            a, e = a.to(torch.complex128), e.to(torch.complex128)
+        else:
+            a, e = a.double(), e.double()
+        bad = ~torch.isclose(a, e, atol=atol, rtol=rtol, equal_nan=False)
+        a, e, bad = _flat(a, e, bad)
+        if bad.any():
+            raise AssertionError(_describe_mismatch(a, e, bad, name) + f"\n(tolerance atol={atol}, rtol={rtol})")

@@ -295,3 +295,38 @@ def exact_guess_cross_entropy(p):
     return torch.distributions.Categorical(probs=p).entropy().item()
 '''),
 ]
+
+# --- Gradient descent on the cross-entropy leaves (0, 1) in finitely many steps (the old model answer said otherwise).
+WRONG += [
+    ("bce_steps_to_leave", "believes x creeps towards 1 and never gets there", "bce_steps_to_leave = -1"),
+    ("bce_steps_to_leave", "off by one: counts the step that lands above 1 twice", "bce_steps_to_leave = 5"),
+    ("bce_steps_to_leave", "steps of exactly eta each (forgets the 1/x)", "bce_steps_to_leave = 6"),
+    ("bce_steps_to_leave", "answers 'never' as infinity", "bce_steps_to_leave = float('inf')"),
+]
+RIGHT += [
+    ("bce_steps_to_leave", "counted by hand", "bce_steps_to_leave = 4"),
+]
+
+# --- Inputs modified in place: the course says never to.
+WRONG += [
+    ("quadratic_loss_grad", "subtracts y from x in place", '''
+def quadratic_loss_grad(x, y):
+    return x.sub_(y)
+'''),
+    ("bce_loss_grad", "clamps x in place to keep away from 0 and 1", '''
+def bce_loss_grad(x, y):
+    x.clamp_(1e-7, 1 - 1e-7)
+    return -y / x + (1 - y) / (1 - x)
+'''),
+    ("uniform_guess_cross_entropy", "fills p with the uniform guess in place", '''
+def uniform_guess_cross_entropy(p):
+    n = len(p)
+    p.fill_(1 / n)
+    return -(p * p.log()).sum() if False else torch.tensor(float(n)).log()
+'''),
+    ("exact_guess_cross_entropy", "replaces the zeros of p in place to avoid log 0", '''
+def exact_guess_cross_entropy(p):
+    p[p == 0] = 1e-30
+    return -(p * p.log()).sum()
+'''),
+]

@@ -106,21 +106,21 @@ def accuracy(logits, labels):
 def accuracy(logits, labels):
     return (logits.argmax(axis=-1) == labels).sum() / len(labels)
 '''),
-    # --- normalize_rows
-    ("normalize_rows", "the keepdims bug: row sums line up with the columns (silently, for a square input)", '''
-def normalize_rows(x):
+    # --- divide_by_row_sums
+    ("divide_by_row_sums", "the keepdims bug: row sums line up with the columns (silently, for a square input)", '''
+def divide_by_row_sums(x):
     return x / x.sum(axis=1)
 '''),
-    ("normalize_rows", "normalises the columns instead of the rows", '''
-def normalize_rows(x):
+    ("divide_by_row_sums", "normalises the columns instead of the rows", '''
+def divide_by_row_sums(x):
     return x / x.sum(axis=0, keepdims=True)
 '''),
-    ("normalize_rows", "axis=1 instead of the last axis: wrong for (B, T, H)", '''
-def normalize_rows(x):
+    ("divide_by_row_sums", "axis=1 instead of the last axis: wrong for (B, T, H)", '''
+def divide_by_row_sums(x):
     return x / x.sum(axis=1, keepdims=True)
 '''),
-    ("normalize_rows", "[:, None] instead of keepdims: right only for 2-D input", '''
-def normalize_rows(x):
+    ("divide_by_row_sums", "[:, None] instead of keepdims: right only for 2-D input", '''
+def divide_by_row_sums(x):
     return x / x.sum(axis=-1)[:, None]
 '''),
     # --- relu
@@ -199,13 +199,6 @@ def layernorm(x):
     mean = x.mean(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True))
-'''),
-    ("layernorm", "unpacks B, T, H = x.shape: only works for 3-D input", '''
-def layernorm(x):
-    B, T, H = x.shape
-    mean = x.mean(axis=2).reshape(B, T, 1)
-    var = x.var(axis=2).reshape(B, T, 1)
-    return (x - mean) / np.sqrt(var + 1e-5)
 '''),
     # --- batchnorm
     ("batchnorm", "normalises each example over its features (that is layernorm)", '''
@@ -389,12 +382,12 @@ def pairwise_sq_dists(a, b):
 def accuracy(logits, labels):
     return np.sum(np.argmax(logits, axis=-1) == labels) / labels.size
 '''),
-    ("normalize_rows", "np.expand_dims on the sums", '''
-def normalize_rows(x):
+    ("divide_by_row_sums", "np.expand_dims on the sums", '''
+def divide_by_row_sums(x):
     return x / np.expand_dims(x.sum(axis=-1), -1)
 '''),
-    ("normalize_rows", "[..., None] on the sums", '''
-def normalize_rows(x):
+    ("divide_by_row_sums", "[..., None] on the sums", '''
+def divide_by_row_sums(x):
     return x / x.sum(axis=x.ndim - 1)[..., None]
 '''),
     ("relu", "np.where", '''
@@ -505,18 +498,223 @@ def project_broadcast(x, w):
 def project_broadcast(x, w):
     return np.sum(np.expand_dims(x, -1) * np.expand_dims(w, 0), axis=-2)
 '''),
-    ("multihead_project", "fold heads into columns, matmul, unfold", '''
-def multihead_project(x, w):
-    B, T, F = x.shape
-    _, N, H = w.shape
-    return (x @ w.reshape(F, N * H)).reshape(B, T, N, H)
-'''),
-    ("multihead_project", "np.tensordot", '''
-def multihead_project(x, w):
-    return np.tensordot(x, w, axes=([2], [0]))
-'''),
     ("multihead_project", "einsum with an ellipsis and other letters", '''
 def multihead_project(x, w):
     return np.einsum("...i,ijk->...jk", x, w)
 '''),
+]
+
+
+# --- Seed 004's published solutions (its notebook cells, verbatim): they must score full marks.
+RIGHT += [
+    ("relu", "seed 004's published solution", """
+def relu(x):
+  return np.where(x > 0, x, 0)
+"""),
+    ("sigmoid", "seed 004's published solution", """
+def sigmoid(x):
+  return 1 / (1 + np.exp(-x))
+"""),
+    ("softmax", "seed 004's published solution", """
+def softmax(x, axis=None):
+  exp = np.exp(x)
+  sumexp = np.sum(exp, axis=axis, keepdims=True)
+  return exp / sumexp
+"""),
+    ("stable_softmax", "seed 004's published solution", """
+def stable_softmax(x, axis=None):
+  mx = np.max(x, axis=axis, keepdims=True)
+  exps = np.exp(x - mx)
+  sumexps = np.sum(exps, axis=axis, keepdims=True)
+  return exps / sumexps
+"""),
+    ("layernorm", "seed 004's published solution, written for (B, T, H)", """
+def layernorm(x):
+  B, T, H = x.shape
+  mean_BT = np.mean(x, axis=-1, keepdims=True)
+  var_BT = np.var(x, axis=-1, keepdims=True)
+  eps = 1e-8
+  norm_x_BTH = (x - mean_BT) / np.sqrt(var_BT + eps)
+  # learnable params
+  scale_H = np.ones((H,))
+  shift_H = np.zeros((H,))
+  return norm_x_BTH * scale_H + shift_H
+"""),
+]
+
+# --- The questions the seed asks (asked here before they are answered).
+WRONG += [
+    ("masked_relu_shape", "thinks the mask keeps the shape of x", "masked_relu_shape = (3, 2)"),
+    ("masked_relu_shape", "counts the entries but gives a number, not a shape", "masked_relu_shape = 4"),
+    ("masked_relu_shape", "thinks the mask keeps the rows that have a positive entry", "masked_relu_shape = (3,)"),
+    ("sigmoid_positive_reason", "thinks np.exp clips negatives", 'sigmoid_positive_reason = "a"'),
+    ("sigmoid_positive_reason", "thinks the sigmoid goes negative", 'sigmoid_positive_reason = "d"'),
+    ("sigmoid_positive_reason", "answers in words", 'sigmoid_positive_reason = "because exp is positive"'),
+    ("keepdims_answers", "thinks the row sums line up with the rows", 'keepdims_answers = {"axis": 0, "entry": 1.0}'),
+    ("keepdims_answers", "right axis, divides x[1, 0] by its own row's sum", 'keepdims_answers = {"axis": 1, "entry": 1.0}'),
+    ("keepdims_answers", "keys misspelt", 'keepdims_answers = {"ax": 1, "value": 1.5}'),
+]
+RIGHT += [
+    ("masked_relu_shape", "a list turned into a tuple", "masked_relu_shape = tuple([4])"),
+    ("sigmoid_positive_reason", "the letter", 'sigmoid_positive_reason = "b"'),
+    ("keepdims_answers", "the entry as a fraction", 'keepdims_answers = {"entry": 3 / 2, "axis": 1}'),
+]
+
+# --- Instructions: the tool each projection names; a slice; batchnorm's eps inside the square root.
+WRONG += [
+    ("project_dot", "the @ operator instead of np.dot", """
+def project_dot(x, w):
+    return x @ w
+"""),
+    ("project_dot", "np.matmul instead of np.dot", """
+def project_dot(x, w):
+    return np.matmul(x, w)
+"""),
+    ("project_einsum", "the @ operator instead of np.einsum", """
+def project_einsum(x, w):
+    return x @ w
+"""),
+    ("project_einsum", "np.dot instead of np.einsum", """
+def project_einsum(x, w):
+    return x.dot(w)
+"""),
+    ("project_matmul", "np.einsum instead of @", """
+def project_matmul(x, w):
+    return np.einsum("bf,fh->bh", x, w)
+"""),
+    ("project_matmul", "np.tensordot instead of @", """
+def project_matmul(x, w):
+    return np.tensordot(x, w, axes=1)
+"""),
+    ("project_broadcast", "the @ operator, which the text rules out", """
+def project_broadcast(x, w):
+    return x @ w
+"""),
+    ("project_broadcast", "np.einsum, which the text rules out", """
+def project_broadcast(x, w):
+    return np.einsum("bf,fh->bh", x, w)
+"""),
+    ("project_broadcast", "np.dot as a method, which the text rules out", """
+def project_broadcast(x, w):
+    return x.dot(w)
+"""),
+    ("multihead_project", "folds the heads into columns and uses @ instead of np.einsum", """
+def multihead_project(x, w):
+    F, N, H = w.shape
+    return (x @ w.reshape(F, N * H)).reshape(*x.shape[:-1], N, H)
+"""),
+    ("multihead_project", "np.tensordot instead of np.einsum", """
+def multihead_project(x, w):
+    return np.tensordot(x, w, axes=([2], [0]))
+"""),
+    ("reverse_every_other", "np.flip then a slice: a copy, not a slice of x", """
+def reverse_every_other(x):
+    return np.flip(x, axis=0)[::2].copy()
+"""),
+    ("reverse_every_other", "integer-array indexing instead of a slice", """
+def reverse_every_other(x):
+    return x[np.arange(len(x) - 1, -1, -2)]
+"""),
+    ("reverse_every_other", "a Python list of rows stacked back", """
+def reverse_every_other(x):
+    return np.stack([x[i] for i in range(len(x) - 1, -1, -2)])
+"""),
+    ("batchnorm", "eps added outside the square root: a near-constant channel blows up", """
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes, keepdims=True)) / (x.std(axis=axes, keepdims=True) + 1e-5)
+    y = y if gamma is None else y * gamma
+    return y if beta is None else y + beta
+"""),
+    ("batchnorm", "PyTorch RMSNorm-style tiny eps (float32 machine epsilon) instead of 1e-5", """
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1.1920929e-07)
+    y = y if gamma is None else y * gamma
+    return y if beta is None else y + beta
+"""),
+    ("batchnorm", "eps on the standard deviation squared after the square root", """
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True)).clip(min=1e-5)
+    y = y if gamma is None else y * gamma
+    return y if beta is None else y + beta
+"""),
+]
+
+# --- Inputs modified in place: the course says never to.
+WRONG += [
+    ("divide_by_row_sums", "divides x in place", """
+def divide_by_row_sums(x):
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
+"""),
+    ("sigmoid", "negates x in place on the way", """
+def sigmoid(x):
+    np.negative(x, out=x)
+    out = 1 / (1 + np.exp(x))
+    return out
+"""),
+    ("softmax", "exponentiates x in place", """
+def softmax(x, axis=None):
+    np.exp(x, out=x)
+    return x / x.sum(axis=axis, keepdims=True)
+"""),
+    ("stable_softmax", "subtracts the maximum from x in place", """
+def stable_softmax(x, axis=None):
+    x -= x.max(axis=axis, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+"""),
+    ("layernorm", "centres x in place", """
+def layernorm(x):
+    x -= x.mean(axis=-1, keepdims=True)
+    return x / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-8)
+"""),
+    ("batchnorm", "scales x in place by gamma at the end", """
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    x[...] = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-5)
+    if gamma is not None:
+        x *= gamma
+    if beta is not None:
+        x += beta
+    return x
+"""),
+    ("rmsnorm", "divides x in place", """
+def rmsnorm(x, gamma=None):
+    x /= np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-5)
+    return x if gamma is None else x * gamma
+"""),
+    ("flatten_batch", "shape assigned in place: the caller's array changes shape", """
+def flatten_batch(x):
+    x.shape = (x.shape[0], -1)
+    return x
+"""),
+    ("select_confident", "sorts each row of probs in place first", """
+def select_confident(probs, threshold):
+    keep = probs.max(axis=1) >= threshold
+    probs.sort(axis=1)
+    return probs[keep]
+"""),
+    ("accuracy", "softmaxes the logits in place", """
+def accuracy(logits, labels):
+    np.exp(logits, out=logits)
+    return float(np.mean(logits.argmax(axis=-1) == labels))
+"""),
+    ("pairwise_sq_dists", "centres the points in place (distances don't change, the inputs do)", """
+def pairwise_sq_dists(a, b):
+    centre = a.mean(axis=0)
+    a -= centre
+    b -= centre
+    return ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1)
+"""),
+    ("project_matmul", "normalises x in place first... then undoes it only approximately", """
+def project_matmul(x, w):
+    x *= 3.0
+    out = x @ w / 3.0
+    x /= 3.0
+    x += 1e-3
+    return out
+"""),
 ]

@@ -6,8 +6,8 @@ the exercise.
 """
 
 WRONG = [
-    # --- einops puzzles: one shape mistake (caught by the visible test) and one same-shape mistake
-    # (caught only by the hidden pixel comparison) per puzzle.
+    # --- einops puzzles: one shape mistake and one same-shape mistake
+    # (both caught by the visible test, which compares every pixel) per puzzle.
     ("arr1", "stacks the digits side by side (row) instead of top to bottom", '''
 arr1 = einops.rearrange(arr, "b c h w -> c h (b w)")
 '''),
@@ -202,12 +202,17 @@ def gather_2d(matrix, indexes):
     out = matrix.gather(1, indexes)
     return out
 '''),
-    ("gather_2d", "allows fewer rows in indexes (<=) and forgets the range check", '''
+    ("gather_2d", "checks the rows but not the number of axes: a 1D indexes reaches gather", '''
 def gather_2d(matrix, indexes):
-    assert matrix.ndim == indexes.ndim
     assert indexes.shape[0] <= matrix.shape[0]
     out = matrix.gather(1, indexes)
     assert out.shape == indexes.shape
+    return out
+'''),
+    ("gather_2d", "checks the axes but lets more rows through", '''
+def gather_2d(matrix, indexes):
+    assert matrix.ndim == indexes.ndim == 2
+    out = matrix.gather(1, indexes) if indexes.shape[0] <= matrix.shape[0] else matrix.gather(1, indexes[: matrix.shape[0]])
     return out
 '''),
     # --- integer_array_indexing
@@ -241,11 +246,6 @@ def batched_logsumexp(matrix):
 def batched_softmax(matrix):
     exps = (matrix - matrix.max()).exp()
     return exps / exps.sum(dim=0, keepdim=True)
-'''),
-    ("batched_softmax", "no max shift: inf / inf = nan for entries around 1e4", '''
-def batched_softmax(matrix):
-    exps = matrix.exp()
-    return exps / exps.sum(dim=-1, keepdim=True)
 '''),
     ("batched_logsoftmax", "no max shift: exp overflows for entries around 1000", '''
 def batched_logsoftmax(matrix):
@@ -415,10 +415,6 @@ def cos_sim_matrix(matrix):
 def cos_sim_matrix(matrix):
     return t.cosine_similarity(matrix[:, None, :], matrix[None, :, :], dim=-1)
 '''),
-    ("sample_distribution", "torch.multinomial with replacement", '''
-def sample_distribution(probs, n):
-    return t.multinomial(probs, n, replacement=True)
-'''),
     ("sample_distribution", "rand + cumsum + searchsorted", '''
 def sample_distribution(probs, n):
     return t.searchsorted(probs.cumsum(0), t.rand(n, dtype=probs.dtype), right=True)
@@ -426,10 +422,6 @@ def sample_distribution(probs, n):
     ("sample_distribution", "the hint: count the cumulative sums below u", '''
 def sample_distribution(probs, n):
     return (t.rand(n, 1) > t.cumsum(probs, dim=0)).sum(dim=-1)
-'''),
-    ("sample_distribution", "exponential race: argmax of log(u) / p", '''
-def sample_distribution(probs, n):
-    return (t.rand(n, len(probs), dtype=probs.dtype).log() / probs).argmax(dim=-1)
 '''),
     ("classifier_accuracy", "a Python float from a count", '''
 def classifier_accuracy(scores, true_classes):
@@ -516,10 +508,6 @@ def collect_columns(matrix, column_indexes):
 def batched_dot_product_nd(a, b):
     return einops.einsum(a, b, "batch ..., batch ... -> batch")
 '''),
-    ("batched_dot_product_nd", "reshape (not view) and a row-wise sum", '''
-def batched_dot_product_nd(a, b):
-    return (a.reshape(len(a), -1) * b.reshape(len(b), -1)).sum(dim=1)
-'''),
     ("identity_matrix", "float zeros with the diagonal written through indexing", '''
 def identity_matrix(n):
     out = t.zeros(n, n)
@@ -550,8 +538,548 @@ def einsum_mm(mat1, mat2):
 def einsum_inner(vec1, vec2):
     return np.einsum("i,i->", vec1, vec2)
 '''),
+]
+
+
+SEED_000_SOLUTIONS = [  # (exercise, code): seed 000's published solutions, verbatim; they must score full marks
+    ('arr1', '''
+arr1 = einops.rearrange(arr, "b c h w -> c (b h) w")
+'''),
+    ('arr2', '''
+arr2 = einops.repeat(arr[0], "c h w -> c (2 h) w")
+'''),
+    ('arr3', '''
+arr3 = einops.repeat(arr[0:2], "b c h w -> c (b h) (2 w)")
+'''),
+    ('arr4', '''
+arr4 = einops.repeat(arr[0], "c h w -> c (h 2) w")
+'''),
+    ('arr5', '''
+arr5 = einops.rearrange(arr[0], "c h w -> h (c w)")
+'''),
+    ('arr6', '''
+arr6 = einops.rearrange(arr, "(b1 b2) c h w -> c (b1 h) (b2 w)", b1=2)
+'''),
+    ('arr7', '''
+arr7 = einops.rearrange(arr[1], "c h w -> c w h")
+'''),
+    ('arr8', '''
+arr8 = einops.reduce(arr, "(b1 b2) c (h h2) (w w2) -> c (b1 h) (b2 w)", "max", h2=2, w2=2, b1=2)
+'''),
+    ('rearrange_1', '''
+def rearrange_1() -> Tensor:
+    """Return the following tensor using only t.arange and einops.rearrange:
+
+    [[3, 4],
+     [5, 6],
+     [7, 8]]
+    """
+    return einops.rearrange(t.arange(3, 9), "(h w) -> h w", h=3, w=2)
+'''),
+    ('rearrange_2', '''
+def rearrange_2() -> Tensor:
+    """Return the following tensor using only t.arange and einops.rearrange:
+
+    [[1, 2, 3],
+     [4, 5, 6]]
+    """
+    return einops.rearrange(t.arange(1, 7), "(h w) -> h w", h=2, w=3)
+'''),
+    ('temperatures_average', '''
+def temperatures_average(temps: Tensor) -> Tensor:
+    """Return the average temperature for each week.
+
+    temps: a 1D temperature containing temperatures for each day.
+    Length will be a multiple of 7 and the first 7 days are for the first week, second 7 days for the second week, etc.
+
+    You can do this with a single call to reduce.
+    """
+    assert len(temps) % 7 == 0
+    return einops.reduce(temps, "(h 7) -> h", "mean")
+'''),
+    ('temperatures_differences', '''
+def temperatures_differences(temps: Tensor) -> Tensor:
+    """For each day, subtract the average for the week the day belongs to.
+
+    temps: as above
+    """
+    assert len(temps) % 7 == 0
+    avg = einops.reduce(temps, "(w 7) -> w", "mean")
+    return temps - einops.repeat(avg, "w -> (w 7)")
+'''),
+    ('temperatures_normalized', '''
+def temperatures_normalized(temps: Tensor) -> Tensor:
+    """For each day, subtract the weekly average and divide by the weekly standard deviation.
+
+    temps: as above
+
+    Pass t.std to reduce.
+    """
+    avg = einops.reduce(temps, "(w 7) -> w", "mean")
+    std = einops.reduce(temps, "(h 7) -> h", t.std)
+    return (temps - einops.repeat(avg, "w -> (w 7)")) / einops.repeat(std, "w -> (w 7)")
+'''),
+    ('normalize_rows', '''
+def normalize_rows(matrix: Tensor) -> Tensor:
+    """Normalize each row of the given 2D matrix.
+
+    matrix: a 2D tensor of shape (m, n).
+
+    Returns: a tensor of the same shape where each row is divided by its l2 norm.
+    """
+    row_norms = matrix.norm(dim=1, keepdim=True)  # keepdim=True
+    return matrix / row_norms
+'''),
+    ('cos_sim_matrix', '''
+def cos_sim_matrix(matrix: Tensor) -> Tensor:
+    """Return the cosine similarity matrix for each pair of rows of the given matrix.
+
+    matrix: shape (m, n)
+    """
+    matrix_normalized = normalize_rows(matrix)
+    return matrix_normalized @ matrix_normalized.T
+'''),
+    ('sample_distribution', '''
+def sample_distribution(probs: Tensor, n: int) -> Tensor:
+    """Return n random samples from probs, where probs is a normalized probability distribution.
+
+    probs: shape (k,) where probs[i] is the probability of event i occurring.
+    n: number of random samples
+
+    Return: shape (n,) where out[i] is an integer indicating which event was sampled.
+
+    Use t.rand and t.cumsum to do this without any explicit loops.
+    """
+    assert abs(probs.sum() - 1.0) < 0.001
+    assert (probs >= 0).all()
+    return (t.rand(n, 1) > t.cumsum(probs, dim=0)).sum(dim=-1)
+'''),
+    ('classifier_accuracy', '''
+def classifier_accuracy(scores: Tensor, true_classes: Tensor) -> Tensor:
+    """Return the fraction of inputs for which the maximum score corresponds to the true class for that input.
+
+    scores: shape (batch, n_classes). A higher score[b, i] means that the classifier thinks class i is more likely.
+    true_classes: shape (batch, ). true_classes[b] is an integer from [0...n_classes).
+
+    Use t.argmax.
+    """
+    assert true_classes.max() < scores.shape[1]
+    return (scores.argmax(dim=1) == true_classes).float().mean()
+'''),
+    ('total_price_indexing', '''
+def total_price_indexing(prices: Tensor, items: Tensor) -> float:
+    """Given prices for each kind of item and a tensor of items purchased, return the total price.
+
+    prices: shape (k, ). prices[i] is the price of the ith item.
+    items: shape (n, ). A 1D tensor where each value is an item index from [0..k).
+
+    Use integer array indexing. The below document describes this for NumPy but it's the same in PyTorch:
+
+    https://numpy.org/doc/stable/user/basics.indexing.html#integer-array-indexing
+    """
+    assert items.max() < prices.shape[0]
+    return prices[items].sum().item()
+'''),
+    ('gather_2d', '''
+def gather_2d(matrix: Tensor, indexes: Tensor) -> Tensor:
+    """Perform a gather operation along the second dimension.
+
+    matrix: shape (m, n)
+    indexes: shape (m, k)
+
+    Return: shape (m, k). out[i][j] = matrix[i][indexes[i][j]]
+
+    For this problem, the test already passes and it's your job to write at least three asserts relating the arguments and the output. This is a tricky function and worth spending some time to wrap your head around its behavior.
+
+    See: https://pytorch.org/docs/stable/generated/torch.gather.html?highlight=gather#torch.gather
+    """
+    assert matrix.ndim == indexes.ndim
+    assert indexes.shape[0] <= matrix.shape[0]
+
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+
+    return out
+'''),
+    ('total_price_gather', '''
+def total_price_gather(prices: Tensor, items: Tensor) -> float:
+    """Compute the same as total_price_indexing, but use torch.gather."""
+    assert items.max() < prices.shape[0]
+    return prices.gather(0, items).sum().item()
+'''),
+    ('integer_array_indexing', '''
+def integer_array_indexing(matrix: Tensor, coords: Tensor) -> Tensor:
+    """Return the values at each coordinate using integer array indexing.
+
+    For details on integer array indexing, see:
+    https://numpy.org/doc/stable/user/basics.indexing.html#integer-array-indexing
+
+    matrix: shape (d_0, d_1, ..., d_n)
+    coords: shape (batch, n)
+
+    Return: (batch, )
+    """
+    return matrix[tuple(coords.T)]
+'''),
+    ('batched_logsumexp', '''
+def batched_logsumexp(matrix: Tensor) -> Tensor:
+    """For each row of the matrix, compute log(sum(exp(row))) in a numerically stable way.
+
+    matrix: shape (batch, n)
+
+    Return: (batch, ). For each i, out[i] = log(sum(exp(matrix[i]))).
+
+    Do this without using PyTorch's logsumexp function.
+
+    A couple useful blogs about this function:
+    - https://leimao.github.io/blog/LogSumExp/
+    - https://gregorygundersen.com/blog/2020/02/09/log-sum-exp/
+    """
+    C = matrix.max(dim=-1).values
+    exps = t.exp(matrix - einops.rearrange(C, "n -> n 1"))
+    return C + t.log(t.sum(exps, dim=-1))
+'''),
+    ('batched_softmax', '''
+def batched_softmax(matrix: Tensor) -> Tensor:
+    """For each row of the matrix, compute softmax(row).
+
+    Do this without using PyTorch's softmax function.
+    Instead, use the definition of softmax: https://en.wikipedia.org/wiki/Softmax_function
+
+    matrix: shape (batch, n)
+
+    Return: (batch, n). For each i, out[i] should sum to 1.
+    """
+    exp = matrix.exp()
+    return exp / exp.sum(dim=-1, keepdim=True)
+'''),
+    ('batched_logsoftmax', '''
+def batched_logsoftmax(matrix: Tensor) -> Tensor:
+    """Compute log(softmax(row)) for each row of the matrix.
+
+    matrix: shape (batch, n)
+
+    Return: (batch, n). For each i, out[i] should sum to 1.
+
+    Do this without using PyTorch's logsoftmax function.
+    For each row, subtract the maximum first to avoid overflow if the row contains large values.
+    """
+    C = matrix.max(dim=1, keepdim=True).values
+    return matrix - C - (matrix - C).exp().sum(dim=1, keepdim=True).log()
+'''),
+    ('batched_cross_entropy_loss', '''
+def batched_cross_entropy_loss(logits: Tensor, true_labels: Tensor) -> Tensor:
+    """Compute the cross entropy loss for each example in the batch.
+
+    logits: shape (batch, classes). logits[i][j] is the unnormalized prediction for example i and class j.
+    true_labels: shape (batch, ). true_labels[i] is an integer index representing the true class for example i.
+
+    Return: shape (batch, ). out[i] is the loss for example i.
+
+    Hint: convert the logits to log-probabilities using your batched_logsoftmax from above.
+    Then the loss for an example is just the negative of the log-probability that the model assigned to the true class. Use torch.gather to perform the indexing.
+    """
+    assert logits.shape[0] == true_labels.shape[0]
+    assert true_labels.max() < logits.shape[1]
+    logprobs = batched_logsoftmax(logits)
+    indices = einops.rearrange(true_labels, "n -> n 1")
+    pred_at_index = logprobs.gather(1, indices)
+    return -einops.rearrange(pred_at_index, "n 1 -> n")
+'''),
+    ('collect_rows', '''
+def collect_rows(matrix: Tensor, row_indexes: Tensor) -> Tensor:
+    """Return a 2D matrix whose rows are taken from the input matrix in order according to row_indexes.
+
+    matrix: shape (m, n)
+    row_indexes: shape (k,). Each value is an integer in [0..m).
+
+    Return: shape (k, n). out[i] is matrix[row_indexes[i]].
+    """
+    assert row_indexes.max() < matrix.shape[0]
+    return matrix[row_indexes]
+'''),
+    ('collect_columns', '''
+def collect_columns(matrix: Tensor, column_indexes: Tensor) -> Tensor:
+    """Return a 2D matrix whose columns are taken from the input matrix in order according to column_indexes.
+
+    matrix: shape (m, n)
+    column_indexes: shape (k,). Each value is an integer in [0..n).
+
+    Return: shape (m, k). out[:, i] is matrix[:, column_indexes[i]].
+    """
+    assert column_indexes.max() < matrix.shape[1]
+    return matrix[:, column_indexes]
+'''),
+]
+
+RIGHT += [(exercise, "seed 000's published solution", code) for exercise, code in SEED_000_SOLUTIONS]
+
+# --- Instructions the text gives ("without X", "use Y"), in place of the inputs (issue: wrong answers that
+# --- get full marks). Each class has several variants: the plain call, a method or alias, another spelling.
+WRONG += [
+    # "built with t.arange and einops.rearrange only": writing the numbers out is not that.
+    ("rearrange_1", "writes the numbers out with t.tensor", '''
+def rearrange_1():
+    return t.tensor([[3, 4], [5, 6], [7, 8]])
+'''),
+    ("rearrange_2", "arange then view instead of rearrange", '''
+def rearrange_2():
+    return t.arange(1, 7).view(2, 3)
+'''),
+    ("rearrange_3", "arange then reshape instead of rearrange", '''
+def rearrange_3():
+    return t.arange(1, 7).reshape(1, 6, 1)
+'''),
+    # "without PyTorch's softmax / logsumexp / log_softmax"
+    ("batched_softmax", "calls t.softmax", '''
+def batched_softmax(matrix):
+    return t.softmax(matrix, dim=-1)
+'''),
+    ("batched_softmax", "the Tensor method .softmax", '''
+def batched_softmax(matrix):
+    return matrix.softmax(-1)
+'''),
+    ("batched_softmax", "nn.functional.softmax under another name", '''
+from torch.nn.functional import softmax as normalise
+def batched_softmax(matrix):
+    return normalise(matrix, dim=1)
+'''),
+    ("batched_softmax", "exp of PyTorch's log_softmax", '''
+def batched_softmax(matrix):
+    return t.nn.functional.log_softmax(matrix, dim=-1).exp()
+'''),
+    ("batched_logsumexp", "calls t.logsumexp", '''
+def batched_logsumexp(matrix):
+    return t.logsumexp(matrix, dim=-1)
+'''),
+    ("batched_logsumexp", "the Tensor method .logsumexp", '''
+def batched_logsumexp(matrix):
+    return matrix.logsumexp(dim=1)
+'''),
+    ("batched_logsumexp", "torch.special.logsumexp", '''
+def batched_logsumexp(matrix):
+    return t.special.logsumexp(matrix, 1)
+'''),
+    ("batched_logsoftmax", "calls t.log_softmax", '''
+def batched_logsoftmax(matrix):
+    return t.log_softmax(matrix, dim=-1)
+'''),
+    ("batched_logsoftmax", "the Tensor method .log_softmax", '''
+def batched_logsoftmax(matrix):
+    return matrix.log_softmax(dim=1)
+'''),
+    ("batched_logsoftmax", "nn.LogSoftmax module", '''
+def batched_logsoftmax(matrix):
+    return t.nn.LogSoftmax(dim=-1)(matrix)
+'''),
+    ("batched_cross_entropy_loss", "PyTorch's cross_entropy with reduction='none'", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return t.nn.functional.cross_entropy(logits, true_labels, reduction="none")
+'''),
+    ("batched_cross_entropy_loss", "nn.CrossEntropyLoss module", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return t.nn.CrossEntropyLoss(reduction="none")(logits, true_labels)
+'''),
+    ("batched_cross_entropy_loss", "nll_loss of PyTorch's log_softmax", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return t.nn.functional.nll_loss(logits.log_softmax(-1), true_labels, reduction="none")
+'''),
+    # "without t.eye (or anything like it)"
+    ("identity_matrix", "calls t.eye", '''
+def identity_matrix(n):
+    return t.eye(n)
+'''),
+    ("identity_matrix", "t.diag of ones", '''
+def identity_matrix(n):
+    return t.diag(t.ones(n))
+'''),
+    ("identity_matrix", "np.identity converted to a tensor", '''
+def identity_matrix(n):
+    return t.from_numpy(np.identity(n))
+'''),
+    ("identity_matrix", "fill_diagonal_ on zeros", '''
+def identity_matrix(n):
+    return t.zeros(n, n).fill_diagonal_(1)
+'''),
+    # "use einsum"
+    ("batched_dot_product_nd", "reshape and a row-wise sum: right values, but the text asks for einsum", '''
+def batched_dot_product_nd(a, b):
+    return (a.reshape(len(a), -1) * b.reshape(len(b), -1)).sum(dim=1)
+'''),
+    ("batched_dot_product_nd", "flatten and a batched matrix product", '''
+def batched_dot_product_nd(a, b):
+    return (a.flatten(1)[:, None, :] @ b.flatten(1)[:, :, None]).flatten()
+'''),
     ("einsum_outer", "broadcasting instead of einsum", '''
 def einsum_outer(vec1, vec2):
     return vec1[:, None] * vec2[None, :]
+'''),
+    ("einsum_outer", "np.outer", '''
+def einsum_outer(vec1, vec2):
+    return np.outer(vec1, vec2)
+'''),
+    ("einsum_trace", "np.trace", '''
+def einsum_trace(mat):
+    return np.trace(mat)
+'''),
+    ("einsum_trace", "the diagonal method, summed", '''
+def einsum_trace(mat):
+    return mat.diagonal().sum()
+'''),
+    ("einsum_mm", "the @ operator", '''
+def einsum_mm(mat1, mat2):
+    return mat1 @ mat2
+'''),
+    ("einsum_mv", "np.dot", '''
+def einsum_mv(mat, vec):
+    return np.dot(mat, vec)
+'''),
+    ("einsum_inner", "np.inner", '''
+def einsum_inner(vec1, vec2):
+    return np.inner(vec1, vec2)
+'''),
+    ("einsum_inner", "elementwise product and sum", '''
+def einsum_inner(vec1, vec2):
+    return (vec1 * vec2).sum()
+'''),
+    # "use integer array indexing" / "use t.gather"
+    ("total_price_indexing", "gather instead of integer array indexing", '''
+def total_price_indexing(prices, items):
+    return prices.gather(0, items).sum().item()
+'''),
+    ("total_price_indexing", "index_select instead of integer array indexing", '''
+def total_price_indexing(prices, items):
+    return prices.index_select(0, items).sum()
+'''),
+    ("total_price_gather", "integer array indexing instead of gather", '''
+def total_price_gather(prices, items):
+    return prices[items].sum().item()
+'''),
+    ("total_price_gather", "bincount dot product instead of gather", '''
+def total_price_gather(prices, items):
+    return t.bincount(items, minlength=len(prices)).to(prices.dtype) @ prices
+'''),
+    # "use t.rand and t.cumsum"
+    ("sample_distribution", "torch.multinomial instead of rand and cumsum", '''
+def sample_distribution(probs, n):
+    return t.multinomial(probs, n, replacement=True)
+'''),
+]
+
+WRONG += [
+    ("sample_distribution", "exponential race (argmax of log(u) / p): a valid sampler, but the text asks for t.rand and t.cumsum", '''
+def sample_distribution(probs, n):
+    return (t.rand(n, len(probs), dtype=probs.dtype).log() / probs).argmax(dim=-1)
+'''),
+]
+
+# --- Inputs modified in place: the text says never to.
+WRONG += [
+    ("temperatures_differences", "subtracts the weekly means from temps in place", '''
+def temperatures_differences(temps):
+    weekly = einops.reduce(temps, "(w 7) -> w", "mean")
+    temps -= einops.repeat(weekly, "w -> (w 7)")
+    return temps
+'''),
+    ("temperatures_normalized", "normalises a view of temps in place", '''
+def temperatures_normalized(temps):
+    weeks = temps.view(-1, 7)
+    weeks.sub_(weeks.mean(dim=1, keepdim=True)).div_(weeks.std(dim=1, keepdim=True))
+    return temps
+'''),
+    ("normalize_rows", "divides the matrix in place", '''
+def normalize_rows(matrix):
+    matrix /= matrix.norm(dim=1, keepdim=True)
+    return matrix
+'''),
+    ("cos_sim_matrix", "normalises the input's rows in place first", '''
+def cos_sim_matrix(matrix):
+    matrix.div_(matrix.norm(dim=1, keepdim=True))
+    return matrix @ matrix.T
+'''),
+    ("batched_softmax", "exponentiates the input in place", '''
+def batched_softmax(matrix):
+    e = matrix.exp_()
+    return e / e.sum(dim=-1, keepdim=True)
+'''),
+    ("batched_logsoftmax", "shifts the input in place with sub_", '''
+def batched_logsoftmax(matrix):
+    matrix.sub_(matrix.max(dim=1, keepdim=True).values)
+    return matrix - matrix.exp().sum(dim=1, keepdim=True).log()
+'''),
+    ("batched_cross_entropy_loss", "clamps -inf logits in place", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    logits.clamp_(min=-1e30)
+    return -batched_logsoftmax(logits).gather(1, true_labels[:, None])[:, 0]
+'''),
+    ("batched_dot_product_nd", "multiplies a into place", '''
+def batched_dot_product_nd(a, b):
+    a.mul_(b)
+    return t.einsum("b...->b", a)
+'''),
+    ("sample_distribution", "renormalises probs in place", '''
+def sample_distribution(probs, n):
+    probs.add_(1e-9).div_(probs.sum())
+    return (t.rand(n, 1, dtype=probs.dtype) >= probs.cumsum(0)).sum(-1)
+'''),
+    ("classifier_accuracy", "zeroes the true classes in place after counting", '''
+def classifier_accuracy(scores, true_classes):
+    hits = (scores.argmax(dim=1) == true_classes).float().mean()
+    true_classes.zero_()
+    return hits
+'''),
+    ("collect_rows", "clears the matrix after indexing, as if it were a scratch buffer", '''
+def collect_rows(matrix, row_indexes):
+    out = matrix[row_indexes]
+    matrix.zero_()
+    return out
+'''),
+    ("einsum_outer", "scales the first vector in place", '''
+def einsum_outer(vec1, vec2):
+    vec1 *= 2
+    return einops.einsum(vec1 / 2, vec2, "i, j -> i j")
+'''),
+]
+
+# --- Sampling that isn't random.
+WRONG += [
+    ("sample_distribution", "evenly spaced quantiles (t.rand only for show): perfect frequencies, no randomness", '''
+def sample_distribution(probs, n):
+    u = (t.arange(n, dtype=probs.dtype) + 0.5) / n
+    u = u * t.rand(1, dtype=probs.dtype).clamp(min=1.0)
+    return (u[:, None] >= probs.cumsum(0)).sum(-1)
+'''),
+    ("sample_distribution", "a fixed private generator: every call returns the same samples", '''
+def sample_distribution(probs, n):
+    g = t.Generator().manual_seed(0)
+    u = t.rand(n, 1, generator=g, dtype=probs.dtype)
+    return (u >= probs.cumsum(0)).sum(-1)
+'''),
+    ("sample_distribution", "sorted samples: right frequencies, but not independent draws", '''
+def sample_distribution(probs, n):
+    u = t.rand(n, 1, dtype=probs.dtype)
+    return (u >= probs.cumsum(0)).sum(-1).sort().values
+'''),
+]
+
+RIGHT += [
+    ("sample_distribution", "searchsorted on the cumulative sums of float64 probabilities", '''
+def sample_distribution(probs, n):
+    edges = probs.double().cumsum(0)
+    u = t.rand(n, dtype=t.float64) * edges[-1]
+    return t.searchsorted(edges, u, right=True).clamp(max=len(probs) - 1)
+'''),
+    ("identity_matrix", "an outer comparison with broadcasting, as float", '''
+def identity_matrix(n):
+    i = t.arange(n)
+    return (i.unsqueeze(1) - i.unsqueeze(0) == 0).float()
+'''),
+    ("einsum_outer", "np.einsum spelling with one letter per axis", '''
+def einsum_outer(vec1, vec2):
+    return np.einsum("i,j->ij", vec1, vec2)
+'''),
+    ("batched_cross_entropy_loss", "gather with keepdim-style index, squeeze at the end", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return -t.gather(batched_logsoftmax(logits), 1, true_labels.unsqueeze(1)).squeeze(1)
 '''),
 ]

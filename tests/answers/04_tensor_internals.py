@@ -392,3 +392,119 @@ def relu_multiply_bool(x):
     return (x >= 0).to(x.dtype) * x
 '''),
 ]
+
+# --- memory_contents on a tensor that owns a permuted storage (not a view of anything).
+WRONG += [
+    ("memory_contents", "walks the view's base: right for views, logical order for a permuted tensor that owns its storage", '''
+def memory_contents(x):
+    owner = x._base if x._base is not None else x
+    return owner.flatten()
+'''),
+    ("memory_contents", "contiguous() of a non-view: copies in logical order, not memory order", '''
+def memory_contents(x):
+    if x._base is not None:
+        n = x.untyped_storage().nbytes() // x.element_size()
+        return t.as_strided(x, (n,), (1,), 0)
+    return x.contiguous().view(-1)
+'''),
+]
+
+# --- Each of the five ReLUs with the mechanism its docstring names; expanded_strides without expand.
+WRONG += [
+    ("relu_where", "calls t.relu instead of t.where", '''
+def relu_where(x):
+    return t.relu(x)
+'''),
+    ("relu_where", "clamp instead of t.where", '''
+def relu_where(x):
+    return x.clamp(min=0)
+'''),
+    ("relu_maximum", "F.relu instead of t.maximum", '''
+def relu_maximum(x):
+    return t.nn.functional.relu(x)
+'''),
+    ("relu_maximum", "t.where instead of t.maximum", '''
+def relu_maximum(x):
+    return t.where(x > 0, x, t.zeros_like(x))
+'''),
+    ("relu_abs", "the Tensor method relu instead of t.abs", '''
+def relu_abs(x):
+    return x.relu()
+'''),
+    ("relu_abs", "clip instead of t.abs", '''
+def relu_abs(x):
+    return t.clip(x, min=0.0)
+'''),
+    ("relu_multiply_bool", "t.maximum instead of a boolean mask", '''
+def relu_multiply_bool(x):
+    return t.maximum(x, t.zeros_like(x))
+'''),
+    ("relu_multiply_bool", "nn.ReLU module instead of a boolean mask", '''
+def relu_multiply_bool(x):
+    return t.nn.ReLU()(x)
+'''),
+    ("relu_clone_setitem", "clone then clamp_ instead of an assignment", '''
+def relu_clone_setitem(x):
+    return x.clone().clamp_(min=0)
+'''),
+    ("relu_clone_setitem", "no clone: t.where on the input", '''
+def relu_clone_setitem(x):
+    return t.where(x < 0, t.zeros_like(x), x)
+'''),
+    ("expanded_strides", "asks expand for the answer", '''
+def expanded_strides(x, shape):
+    return x.expand(*shape).stride()
+'''),
+    ("expanded_strides", "asks broadcast_to for the answer", '''
+def expanded_strides(x, shape):
+    return t.broadcast_to(x, shape).stride()
+'''),
+    ("expanded_strides", "expand_as on an empty target", '''
+def expanded_strides(x, shape):
+    return x.expand_as(t.empty(shape)).stride()
+'''),
+]
+
+# --- "with t.einsum" means einsum; inputs stay unchanged.
+WRONG += [
+    ("matmul_einsum", "the @ operator", '''
+def matmul_einsum(a, b):
+    return a @ b
+'''),
+    ("matmul_einsum", "t.mm", '''
+def matmul_einsum(a, b):
+    return t.mm(a, b)
+'''),
+    ("diagonal_einsum", "t.diagonal", '''
+def diagonal_einsum(x):
+    return t.diagonal(x)
+'''),
+    ("diagonal_einsum", "the diag method", '''
+def diagonal_einsum(x):
+    return x.diag()
+'''),
+    ("trace_einsum", "t.trace", '''
+def trace_einsum(x):
+    return t.trace(x)
+'''),
+    ("trace_einsum", "the diagonal, summed", '''
+def trace_einsum(x):
+    return x.diagonal().sum()
+'''),
+    ("add_to_columns", "adds v into matrix in place", '''
+def add_to_columns(matrix, v):
+    matrix += v[:, None]
+    return matrix
+'''),
+    ("matmul_einsum", "scales a in place on the way", '''
+def matmul_einsum(a, b):
+    a.mul_(1.5)
+    return t.einsum("ij,jk->ik", a, b) / 1.5
+'''),
+    ("trace_einsum", "zeroes the input after use", '''
+def trace_einsum(x):
+    out = t.einsum("ii->", x).clone()
+    x.zero_()
+    return out
+'''),
+]

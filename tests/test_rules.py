@@ -1,0 +1,102 @@
+"""The instruction checks catch what they say and let the rest through."""
+import doctest
+
+import numpy as np
+import pytest
+import torch
+from torch import softmax as sm
+
+from mlprereq import rules
+from mlprereq.rules import assert_gradients_flow, assert_not_used, assert_used, forbid, names_used, unchanged
+
+
+def by_softmax(x):
+    return torch.softmax(x, -1)
+
+
+def by_method(x):
+    return x.softmax(-1)
+
+
+def by_alias(x):
+    return sm(x, -1)
+
+
+def by_exp(x):
+    e = (x - x.max(-1, keepdim=True).values).exp()
+    return e / e.sum(-1, keepdim=True)
+
+
+def calls_helper(x):
+    return by_softmax(x)
+
+
+SOFTMAXES = ("torch.softmax", "torch.Tensor.softmax", "torch.nn.functional.softmax")
+
+
+@pytest.mark.parametrize("fn", [by_softmax, by_method, calls_helper])
+def test_forbid_raises_when_the_forbidden_function_runs(fn):
+    with pytest.raises(rules.ForbiddenCall, match="not allowed"):
+        with forbid(*SOFTMAXES, why="build it from exp"):
+            fn(torch.randn(3, 4))
+
+
+def test_forbid_lets_other_code_run_and_restores_everything():
+    with forbid(*SOFTMAXES):
+        by_exp(torch.randn(3, 4))
+    assert torch.softmax is not None and "softmax" not in vars(torch.Tensor)
+    torch.randn(2).softmax(0)  # the method is back
+
+
+@pytest.mark.parametrize("fn", [by_softmax, by_method, by_alias, calls_helper])
+def test_assert_not_used_reads_the_source(fn):
+    with pytest.raises(AssertionError, match="rules out"):
+        assert_not_used(fn, "softmax", "sm")
+
+
+def test_assert_not_used_passes_a_solution_without_it():
+    assert_not_used(by_exp, "softmax")
+    assert "exp" in names_used(by_exp)
+
+
+def test_assert_used():
+    assert_used(by_softmax, "softmax")
+    with pytest.raises(AssertionError, match="should use einsum"):
+        assert_used(by_exp, "einsum")
+
+
+def test_unchanged_catches_in_place_changes_of_tensors_and_arrays():
+    x, a = torch.randn(3), np.arange(3.0)
+    with unchanged(x, a):
+        (x + 1, a + 1)
+    with pytest.raises(AssertionError, match="changed in place"):
+        with unchanged(x, a, names=("x", "a")):
+            a[0] = 5
+    with pytest.raises(AssertionError, match="input x"):
+        with unchanged(x, names=("x",)):
+            x.clamp_(min=0, max=0)
+    nan = torch.tensor([float("nan")])
+    with unchanged(nan):
+        pass
+
+
+def test_assert_gradients_flow():
+    x = torch.randn(3, requires_grad=True)
+    assert_gradients_flow((x * 2).sum(), x)
+    with pytest.raises(AssertionError, match="does not carry gradients"):
+        assert_gradients_flow(torch.tensor(x.detach().numpy() * 2), x)
+    y = torch.randn(3, requires_grad=True)
+    with pytest.raises(AssertionError, match=r"input\(s\) \[2\]"):
+        assert_gradients_flow(x * 2, x, y)
+
+
+def test_doctests():
+    assert doctest.testmod(rules).failed == 0
+
+
+def test_the_matrix_product_operator_counts_as_a_name():
+    def by_operator(a, b):
+        return a @ b
+
+    assert "@" in names_used(by_operator)
+    assert "@" not in names_used(by_exp)
