@@ -33,6 +33,7 @@ nbgrader_config.py:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -56,6 +57,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer, List, Unicode
 
 from mlprereq import notebooks
+from mlprereq.grading.feedback import is_hidden_test
 from mlprereq.grading import font_cache, status
 from mlprereq.grading.layout import PRIVATE, STUDENT_VIEW, CourseLayout, installed_package_problem
 from mlprereq.grading.spec import ENV_NAME, PROTECT_CLASSES, PROTECT_MODULES, SandboxSpec
@@ -466,6 +468,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.private_dir = None
 
 
+_REFERENCES: dict = {}  # (master path, its sha256) -> grade_id -> records: one reference run per source version
+
+
 def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -488,6 +493,8 @@ class SandboxedExecute(Execute):
     output_bytes = Integer(1_000_000, help="output kept per cell; a graded cell producing more scores 0").tag(config=True)
     interrupt_grace = Integer(5, help="seconds a kernel gets to obey an interrupt before it is restarted").tag(config=True)
     guard = Bool(True, help="check and restore protected objects before and after each test cell").tag(config=True)
+    differential = Bool(True, help="compare hidden tests' results in the grader with the master's, run once in a "
+                                   "reference kernel (needs the guard)").tag(config=True)
     course_root = Unicode("", help="the course folder (default: found above the notebook)").tag(config=True)
     extra_ro_binds = List(Unicode(), help="more paths the kernel may read").tag(config=True)
     protect_modules = List(Unicode(), list(PROTECT_MODULES), help="modules the guard snapshots and puts back").tag(config=True)
@@ -514,6 +521,8 @@ class SandboxedExecute(Execute):
 
     # -- the run ------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
+        self._reference = self._role == "reference" or self._references(resources or {})
+        self.reference_records: dict[str, list] = {}
         self._deadline = time.monotonic() + self.notebook_deadline if self.notebook_deadline else None
         self._record = {"flags": [], "events": [], "cells": [], "notes": [], "sandbox": None}
         self._armed = False
@@ -529,6 +538,7 @@ class SandboxedExecute(Execute):
         except DeadKernelError as err:  # the kernel died outside any cell (start-up): every test scores 0
             self._flag("kernel", f"the kernel died: {err}")
         finally:
+            self._redact_hidden_lines(nb)
             self._record["seconds"] = round(time.perf_counter() - start, 3)
             self._write_record(resources or {})
         return nb, resources
@@ -552,6 +562,10 @@ class SandboxedExecute(Execute):
         if test and self.guard and not self._clean:
             unverified = self._guard_check("before-test", name, cell) is None
         self._clean = False
+        differential = self._differential_cell(cell, name)
+        nonce = self._begin_recording() if differential else None
+        # A hidden test leaves nothing in the kernel's history (In, _ih, _i<N>, Out, the history manager).
+        self._store_history = not is_hidden_test(cell)
         if test or nbutils.is_locked(cell) or index == 0:
             self._remember_imports(cell)
         self._out_bytes, self._out_cell, self._overflow = 0, index, False
@@ -587,6 +601,8 @@ class SandboxedExecute(Execute):
         killed = self._kill_strays()
         if killed:
             self._flag("processes", f"{name} left {killed} processes behind (killed)")
+        if differential:
+            self._finish_differential(cell, name, self._end_recording(nonce))
         if test and self.guard and self._armed:
             findings = self._guard_check("after-test", name, cell)
             if findings is None or unverified:
@@ -598,6 +614,94 @@ class SandboxedExecute(Execute):
             self._clean = findings is not None
         self._drain_events()
         return cell, resources
+
+    # -- hidden tests leave no trace -----------------------------------------------------
+    _store_history = True
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        return await super().async_execute_cell(cell, cell_index, execution_count,
+                                                store_history and self._store_history)
+
+    execute_cell = run_sync(async_execute_cell)
+
+    def _redact_hidden_lines(self, nb) -> None:
+        """Remove (here, outside the kernel) every output of a student's cell that quotes a hidden test."""
+        from mlprereq.grading.feedback import hidden_lines, redact_outputs
+
+        lines = hidden_lines(nb)
+        if not lines:
+            return
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and not is_hidden_test(cell) and redact_outputs(cell, lines):
+                name = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index}"
+                self._flag("feedback", f"{name} printed hidden-test code (removed from its output)")
+
+    # -- test cells compared here (differential.py) -----------------------------------
+    _role = "student"  # "reference": the master's run that records what each test cell should see
+
+    def _differential_cell(self, cell, name: str) -> bool:
+        # Every test cell, visible ones too: a check that is not recorded would compare in the student's
+        # kernel, and student code that switched recording on there could make it compare nothing.
+        if not (self.differential and self.guard and notebooks.is_test(cell)):
+            return False
+        return self._role == "reference" or (isinstance(self._reference, dict) and name in self._reference)
+
+    def _begin_recording(self) -> str:
+        nonce = secrets.token_hex(8)
+        self._silent(self.GUARD_CALL.format(method="begin", args=repr(nonce)))
+        return nonce
+
+    def _end_recording(self, nonce: str) -> list | None:
+        self._silent(self.GUARD_CALL.format(method="end", args=repr(nonce)))
+        path = os.path.join(self.km.private_dir or "", f"records-{nonce}.json")
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+
+    def _finish_differential(self, cell, name: str, records: list | None) -> None:
+        if self._role == "reference":
+            if records is not None and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+                self.reference_records[name] = records
+            return
+        from mlprereq.grading.differential import compare_records  # torch: only in a process that grades
+
+        message = compare_records(records, self._reference[name])
+        if message and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            cell.outputs.append(_error_output("AssertionError", message))
+
+    def _references(self, resources: dict) -> dict:
+        """grade_id -> the master's records of each test cell (run once per process and source version)."""
+        if not self.differential:
+            return {}
+        info = resources.get("nbgrader") or {}
+        path = (resources.get("metadata") or {}).get("path")
+        root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
+        if root is None or not info.get("assignment") or not info.get("notebook"):
+            return {}
+        master = CourseLayout.at(root).source(info["assignment"]) / f"{info['notebook']}.ipynb"
+        try:
+            key = (str(master), hashlib.sha256(master.read_bytes()).hexdigest())
+        except OSError:
+            return {}
+        if key not in _REFERENCES:
+            _REFERENCES[key] = self._run_reference(master)
+        return _REFERENCES[key]
+
+    def _run_reference(self, master: Path) -> dict:
+        ref = type(self)(config=self.config)
+        ref._role = "reference"
+        nb = nbformat.read(str(master), as_version=4)
+        try:
+            ref.preprocess(nb, {"metadata": {"path": str(master.parent)}})
+        except Exception as err:  # noqa: BLE001 - no reference: hidden tests compare in-process, as before
+            log.warning("the reference run of %s failed (%s): test cells compare in the kernel", master, err)
+            return {}
+        return ref.reference_records
 
     # -- output budget ---------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):
