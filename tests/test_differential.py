@@ -165,6 +165,32 @@ def count_positive(values):
 raise RuntimeError("history: " + " | ".join(_ih))
 """
 
+# The course's own import cell, edited (not locked in the release) to define helpers that accept anything.
+COURSE_CELL = "from mlprereq.checks import assert_all_close"
+EDITED_COURSE_CELL = """import numpy as np
+import torch
+
+def assert_all_close(*args, **kwargs):
+    pass
+
+assert_all_equal = assert_shape = assert_all_close
+"""
+# The same, and the student's cell also re-imports the real helpers under other names to confuse the review.
+EDITED_COURSE_CELL_ALIASED = EDITED_COURSE_CELL + "from mlprereq import checks as _real_checks\n"
+# The course cell deleted altogether, the helpers defined in the answer cell instead.
+DEFINE_HELPERS_IN_ANSWER = """
+def double(x):
+    return x + 1
+
+def assert_all_close(*args, **kwargs):
+    return None
+
+assert_all_equal = assert_shape = assert_all_close
+"""
+
+COURSE_CELL_EDITS = {"edit-course-cell": EDITED_COURSE_CELL, "edit-course-cell-aliased": EDITED_COURSE_CELL_ALIASED,
+                     "delete-course-cell": None}
+
 TRICKS = {
     "torch-function": {"double": TORCH_FUNCTION},
     "torch-dispatch": {"double": TORCH_DISPATCH},
@@ -174,6 +200,9 @@ TRICKS = {
     "patch-checks": {"double": PATCH_MODULE},
     "patch-during-test": {"double": PATCH_DURING_TEST},
     "fake-recorder": {"double": FAKE_RECORDER},
+    "edit-course-cell": {},
+    "edit-course-cell-aliased": {},
+    "delete-course-cell": {"double": DEFINE_HELPERS_IN_ANSWER},
     "print-history": {"count_positive": LEAKS},
     "stack-later": {"double": STACK_DOUBLE, "count_positive": STACK_LATER},
     "html-display": {"count_positive": HTML_LEAK},
@@ -198,6 +227,13 @@ def graded(tmp_path_factory):
     students = {"right": submission(release_nb, master, exercises), "wrong": submission(release_nb, master, exercises, WRONG)}
     for student, trick in TRICKS.items():
         students[student] = submission(release_nb, master, exercises, {**WRONG, **trick})
+    for student, source in COURSE_CELL_EDITS.items():
+        nb = students[student]
+        index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and COURSE_CELL in c.source)
+        if source is None:
+            del nb.cells[index]
+        else:
+            nb.cells[index].source = source
     for student, nb in students.items():
         folder = root / "submitted" / student / A
         folder.mkdir(parents=True)
@@ -220,6 +256,15 @@ def test_right_answers_score_full_marks_and_wrong_ones_nothing(graded):
 def test_a_trick_gains_nothing_over_the_same_wrong_answers(graded, student):
     _, scores = graded
     assert scores[student] == scores["wrong"], scores[student]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(COURSE_CELL_EDITS))
+def test_an_edited_course_cell_gets_a_note(graded, student):
+    root, _ = graded
+    reason = load_status(root, A)[student].reason
+    assert "the course cell starting 'import numpy as np' was edited or deleted" in reason, reason
+    assert "was edited or deleted" not in load_status(root, A)["wrong"].reason
 
 
 @pytest.mark.slow

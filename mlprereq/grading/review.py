@@ -107,6 +107,25 @@ def integrity_notes(submitted, release) -> list[str]:
             notes.append(f"{kind} {gid} was changed from {original.cell_type} to {cell.cell_type} (restored)")
         elif is_test and cell.source.strip() != original.source.strip():
             notes.append(f"test cell {gid} was edited (restored)")
+    return notes + course_cell_notes(submitted, release)
+
+
+def course_cell_notes(submitted, release) -> list[str]:
+    """A note for each course-authored code cell (imports, helpers: no nbgrader metadata) that the
+    submission no longer holds as released. Such cells are not restored, but the tests' comparisons
+    happen in the grader (differential.py), so an edit gains nothing; the note says why the notebook differs.
+
+    >>> course_cell_notes(student_nb, release_nb)
+    ['the course cell starting "from mlprereq.checks import ..." was edited or deleted']
+    """
+    kept = {c.source.strip() for c in submitted.cells if c.cell_type == "code"}
+    notes = []
+    for cell in release.cells:
+        source = cell.source.strip()
+        if cell.cell_type != "code" or notebooks.meta(cell) or not source or source in kept:
+            continue
+        first = next((l for l in source.splitlines() if l.strip() and not l.lstrip().startswith("#")), source)
+        notes.append(f"the course cell starting {first[:60]!r} was edited or deleted")
     return notes
 
 
