@@ -76,9 +76,9 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
             outcomes = status.load_status(root, assignment)
             source = status.source_fingerprint(root, assignment)
             prints = {s: status.fingerprint(root, assignment, s, source) for s in sorted(submitted)}
-            # A first guess from the status file alone (the gradebook is not open yet) ...
-            likely = [s for s in (students or sorted(submitted))
-                      if s in submitted and (force or needs_grading(outcomes.get(s), prints[s]))]
+            # What the status file alone says must be graded (the gradebook is not open yet) ...
+            stale = {s for s in submitted if force or status.is_stale(outcomes.get(s), prints[s])}
+            likely = [s for s in (students or sorted(submitted)) if s in stale]
             in_pool = not scheduler and workers > 1
             if in_pool and len(likely) > 1:
                 # ... to start the worker processes now: their imports overlap the gradebook preparation.
@@ -96,8 +96,8 @@ def run_autograde(root: Path, assignment: str, students: list[str] | None = None
             for student in todo:
                 if student not in submitted:  # nothing to execute: recorded right here
                     outcomes[student] = engines.grade_student(api, root, assignment, student)
-                elif force or needs_grading(outcomes.get(student), prints[student], student in in_gradebook,
-                                            layout.autograded(student, assignment).is_dir()):
+                elif student in stale or status.grade_lost(outcomes[student], student in in_gradebook,
+                                                           layout.autograded(student, assignment).is_dir()):
                     to_grade.append(student)
                 else:
                     run.skipped.append(student)

@@ -150,8 +150,16 @@ def needs_grading(previous: Outcome | None, fingerprint: str, in_gradebook: bool
     Without a final outcome from the same files it must; a graded one also needs its
     gradebook entry and its autograded/ folder (else its grade is gone).
     """
-    if previous is None or previous.status not in FINAL or previous.fingerprint != fingerprint:
-        return True
+    return is_stale(previous, fingerprint) or grade_lost(previous, in_gradebook, autograded)
+
+
+def is_stale(previous: Outcome | None, fingerprint: str) -> bool:
+    """No final outcome, or one from other files: known from the status file alone."""
+    return previous is None or previous.status not in FINAL or previous.fingerprint != fingerprint
+
+
+def grade_lost(previous: Outcome, in_gradebook: bool, autograded: bool) -> bool:
+    """A graded outcome whose gradebook entry or autograded/ folder is gone."""
     return previous.status == "graded" and not (in_gradebook and autograded)
 
 
