@@ -372,3 +372,26 @@ def test_no_feedback_page_holds_any_hidden_line_whatever_the_student_prints(grad
     history = nbformat.read(root / "autograded" / "print-history" / A / NB, as_version=4)
     printed = "".join(o.get("text") or "" for c in history.cells for o in c.get("outputs", []))
     assert "IN [" in printed and "HISTORY" in printed and "LINECACHE" in printed, printed[:500]
+
+
+def test_a_check_against_the_tests_own_expected_value_holds_the_student_to_it():
+    """Sample frequencies against probabilities: the student's sample is held to the probabilities the master's
+    test computed (in the reference kernel), not to the master's own sample."""
+    import torch
+
+    from mlprereq.grading.differential import compare_records
+    from mlprereq.grading.kernel.record import recorder
+
+    begin, record, end = recorder()
+
+    def run(freqs, probs):
+        begin()
+        record("all_close", freqs, {"atol": 0.006, "rtol": 0.0, "name": "freqs"}, probs, True)
+        return end()
+
+    probs = torch.tensor([0.25, 0.75])
+    reference = run(torch.tensor([0.255, 0.745]), probs)  # the master's sample, 0.005 off
+    assert compare_records(run(torch.tensor([0.245, 0.755]), probs), reference) is None  # 0.01 from the master's
+    assert "differ" in compare_records(run(torch.tensor([0.2, 0.8]), probs), reference)
+    # The expected value handed in by the student's kernel is checked too: a changed test gains nothing.
+    assert "differ" in compare_records(run(torch.tensor([0.2, 0.8]), torch.tensor([0.2, 0.8])), reference)
