@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup release check-release demo test test-fast bench clean
+.PHONY: setup system-deps release check-release demo test test-fast bench clean
 
 setup: $(STAMP)
 
@@ -25,7 +25,24 @@ check-release: setup
 demo: setup
 	$(PY) -m mlprereq.cli demo
 
-test: setup
+# Debian packages the tests need (security tests fail, never skip, without them): bubblewrap for the grading
+# sandbox, postgresql for tests/test_postgres.py, chromium for the browser tests. Installed here when root.
+system-deps:
+	@need=""; \
+	command -v bwrap >/dev/null 2>&1 || need="$$need bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need="$$need postgresql"; \
+	test -x /usr/bin/chromium || need="$$need chromium"; \
+	if [ -n "$$need" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing$$need"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$need </dev/null; \
+	  else \
+	    echo "make test needs Debian packages that are missing. Run: sudo apt-get install -y$$need"; exit 1; \
+	  fi; \
+	fi
+
+test: setup system-deps
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: setup

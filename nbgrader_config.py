@@ -50,15 +50,23 @@ from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades,
 )
 
+# Without the course's package nbgrader would grade with no sandbox and no guard: only when the TA says so.
+PLAIN = os.environ.get("COURSE_PLAIN_NBGRADER", "") not in ("", "0")
 try:
-    from mlprereq.grading.preprocessors import StderrToStdout
-    from mlprereq.grading.sandbox import SandboxedExecute
-    from mlprereq.grading.feedback import HideHiddenTests
-    from mlprereq.grading.guard import DropOrphanGradeMetadata
-except ImportError:  # the package is not installed: plain nbgrader behaviour
+    from mlprereq.grading.preprocessors import (
+        DropOrphanGradeMetadata, HideHiddenTests, SandboxedExecute, StderrToStdout,
+    )
+except ImportError as err:
+    if not PLAIN:
+        raise ImportError(
+            f"nbgrader_config.py: the course package 'mlprereq' cannot be imported ({err}), so grading would run "
+            "without the sandbox, the tamper guard and hidden-test-free feedback. Run nbgrader from the course's "
+            "environment (make setup, then .venv/bin/nbgrader or `course autograde`), or set "
+            "COURSE_PLAIN_NBGRADER=1 to grade with plain nbgrader on purpose."
+        ) from err
     StderrToStdout = SandboxedExecute = HideHiddenTests = DropOrphanGradeMetadata = None
 
-if StderrToStdout is not None:
+if StderrToStdout is not None and not PLAIN:
     # SandboxedExecute is nbgrader's Execute in a sandbox (docs/grading_safely.md):
     # no network, only its own folder and a scratch tmpfs, resource limits, a
     # notebook deadline, and a guard against monkeypatched test helpers.
@@ -66,7 +74,7 @@ if StderrToStdout is not None:
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, StderrToStdout, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
     ]
-    # A duplicated cell must not make a notebook ungradable (see guard.DropOrphanGradeMetadata).
+    # A duplicated cell must not make a notebook ungradable (see preprocessors.DropOrphanGradeMetadata).
     from nbgrader.preprocessors import (  # noqa: E402
         CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec,
     )

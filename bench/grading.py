@@ -103,14 +103,13 @@ def record_assignment(course: Path, assignment: str) -> float:
 
     Untimed in the comparison, as stock grading's `nbgrader generate_assignment` is: both sides start
     from a gradebook that knows the assignment, which a course records once per version of its source."""
-    from mlprereq.grading import parallel
-    from mlprereq.grading.loop import prepare_once
+    from mlprereq.grading import gradebook, status
     from mlprereq.nbgrader_api import make_api
 
     start = time.perf_counter()
-    db_url = parallel.concurrent_db_url(make_api(course).coursedir.db_url)
-    prepare_once(make_api(course, CourseDirectory__db_url=db_url), course, assignment, db_url,
-                 parallel.source_fingerprint(course, assignment))
+    db_url = gradebook.concurrent_db_url(make_api(course).coursedir.db_url)
+    gradebook.prepare_once(make_api(course, CourseDirectory__db_url=db_url), course, assignment, db_url,
+                 status.source_fingerprint(course, assignment))
     return time.perf_counter() - start
 
 

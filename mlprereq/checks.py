@@ -14,7 +14,12 @@ switched off while a check converts and compares.
 ``expected`` may be a zero-argument callable; it is called only when the
 comparison really happens, so a hidden test can write
 ``assert_all_close(f(x), lambda: reference(x))`` and, when the grader compares
-outside the student's kernel, the reference is never computed inside it::
+outside the student's kernel, the reference is never computed inside it.
+
+Under the grader, in a test cell, nothing is compared here and the expected
+value is never computed: the result is handed out of the kernel as plain data
+and the grader compares it with the master's (mlprereq/grading/kernel/record.py,
+mlprereq/grading/differential.py)::
 
     >>> assert_all_equal(torch.tensor([1, 2]), lambda: [1, 2])
     >>> assert_all_equal(torch.tensor([1, 1]), torch.tensor([1.0, 1.5]))
@@ -102,9 +107,27 @@ def _expected(expected) -> torch.Tensor:
     return as_tensor(expected)
 
 
+def _graded(kind: str, actual, expected=None, **options) -> bool:
+    """True when the grader records this check (a test cell under grading): then nothing is compared here.
+
+    An expected value given eagerly is recorded too (the grader checks it against the master's as well, so
+    a test that passes the student's value second still checks it); a lazy one is never computed."""
+    eager = expected is not None and not callable(expected)
+    for cls in (0).__class__.__subclasses__():
+        if cls.__name__ == "_mlprereq_grading_guard":
+            try:
+                return bool(cls.record(kind, actual, options, expected, eager))
+            except Exception:  # noqa: BLE001 - no recorder in this kernel: compare here
+                return False
+    return False
+
+
 def assert_shape(actual, expected_shape, name: str = "result") -> None:
     """Fail with a clear message unless ``actual`` has ``expected_shape``."""
     __tracebackhide__ = True
+    if _graded("shape", actual, None, expected_shape=None if callable(expected_shape) else tuple(expected_shape),
+               name=name):
+        return
     if callable(expected_shape):
         expected_shape = expected_shape()
     shape = tuple(plain(actual, name).shape)
@@ -148,7 +171,15 @@ def assert_all_equal(actual, expected, name: str = "result", check_dtype: bool =
     the expected value to the actual's dtype: 1 does not equal 1.5. NaN equals NaN.
     """
     __tracebackhide__ = True
+    if _graded("all_equal", actual, expected, name=name, check_dtype=check_dtype):
+        return
     a, e = _check_type_and_shape(actual, expected, name, check_dtype)
+    compare_equal(a, e, name)
+
+
+def compare_equal(a: torch.Tensor, e: torch.Tensor, name: str = "result") -> None:
+    """:func:`assert_all_equal` of two plain tensors of one shape (the grader uses it too)."""
+    __tracebackhide__ = True
     with _no_overrides():
         bad = (a != e) & ~(_isnan(a) & _isnan(e))
         a, e, bad = _flat(a, e, bad)
@@ -165,7 +196,16 @@ def assert_all_close(
 ) -> None:
     """Comparison within tolerance; infinities must match exactly, NaN never passes."""
     __tracebackhide__ = True
+    if _graded("all_close", actual, expected, atol=atol, rtol=rtol, name=name, check_dtype=check_dtype):
+        return
     a, e = _check_type_and_shape(actual, expected, name, check_dtype)
+    compare_close(a, e, atol, rtol, name)
+
+
+def compare_close(a: torch.Tensor, e: torch.Tensor, atol: float = 1e-4, rtol: float = 1e-4,
+                  name: str = "result") -> None:
+    """:func:`assert_all_close` of two plain tensors of one shape (the grader uses it too)."""
+    __tracebackhide__ = True
     with _no_overrides():
         if a.is_complex() or e.is_complex():
             a, e = a.to(torch.complex128), e.to(torch.complex128)

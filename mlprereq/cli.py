@@ -37,8 +37,10 @@ skip_slow_iri_checker()
 def course_root(arg: str | None) -> Path:
     if arg:
         return Path(arg).resolve()
-    here = Path.cwd().resolve()
-    return next((p for p in [here, *here.parents] if (p / "nbgrader_config.py").is_file()), ROOT)
+    from .grading.layout import CourseLayout
+
+    found = CourseLayout.find(Path.cwd())
+    return found.root if found else ROOT
 
 
 def cmd_release(args) -> int:
@@ -67,12 +69,12 @@ def cmd_collect(args) -> int:
 
 
 def cmd_autograde(args) -> int:
-    from .grading.loop import AlreadyRunning, run_autograde
+    from .grading.loop import AlreadyRunning, WrongInstall, run_autograde
 
     try:
         run = run_autograde(args.course, args.assignment, args.student or None, progress=not args.quiet,
                             workers=args.workers, scheduler=args.scheduler, force=args.force)
-    except AlreadyRunning as err:
+    except (AlreadyRunning, WrongInstall) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     failed = [o for o in run.outcomes.values() if o.status == "failed"]
@@ -100,7 +102,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .grading.autograde import load_status
+    from .grading.status import load_status
     from .grading.report import format_table, rows_for, write_csv
     from .nbgrader_api import make_api
 
@@ -126,7 +128,7 @@ def cmd_grade(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .grading.autograde import load_status
+    from .grading.status import load_status
     from .grading.cohort_report import write_report
     from .grading.report import format_flags, rows_for
     from .nbgrader_api import make_api

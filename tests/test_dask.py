@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from mlprereq.grading.autograde import load_status
+from mlprereq.grading.status import load_status
 from scale_helpers import (
     VENV_BIN, cell_grades, children, course_cli, sqlite_url, stock_nbgrader_autograde, toy_cohort,
 )
@@ -127,7 +127,7 @@ def test_workers_that_cannot_see_the_course_are_refused(cluster, tmp_path):
     """A worker machine without the course folder mounted: a clear error, not a cohort of failures."""
     from distributed import Client
 
-    from mlprereq.grading.parallel import check_dask_workers
+    from mlprereq.grading.engines import check_dask_workers
 
     address, _, _ = cluster
     with Client(address, timeout="60s") as client:

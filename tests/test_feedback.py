@@ -94,3 +94,23 @@ def test_feedback_of_a_graded_toy_cohort_hides_hidden_tests(tmp_path):
     assert "hidden test double__hidden: failed: NotImplementedError" in blank
     assert "NotImplementedError" in blank  # the visible test's failure, with its message
     assert "hidden test double__hidden: passed" in pages["full"].read_text()
+
+
+def test_redacting_a_leak_keeps_a_failing_cell_failing_and_spares_what_the_student_sees_anyway():
+    import nbformat as nbf
+
+    from mlprereq.grading.feedback import hidden_lines, redact_outputs
+
+    hidden = nbf.v4.new_code_cell("### BEGIN HIDDEN TESTS\nsecret_input = torch.arange(12).reshape(3, 4)\n"
+                                  "assert_all_close(f(x), g(x))\n### END HIDDEN TESTS")
+    hidden.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "f__hidden", "points": 1}
+    visible = nbf.v4.new_code_cell("assert_all_close(f(x), g(x)) and more")
+    nb = nbf.v4.new_notebook(cells=[visible, hidden])
+    assert hidden_lines(nb) == ["secret_input = torch.arange(12).reshape(3, 4)"]  # the other is visible anyway
+    cell = nbf.v4.new_code_cell("print(In)")
+    cell.outputs = [nbf.v4.new_output("error", ename="ValueError", evalue="secret_input = torch.arange(12).reshape(3, 4)",
+                                      traceback=["..."]),
+                    nbf.v4.new_output("stream", name="stdout", text="fine")]
+    assert redact_outputs(cell, hidden_lines(nb))
+    assert cell.outputs[0]["output_type"] == "error" and "secret" not in cell.outputs[0]["evalue"]
+    assert cell.outputs[1]["text"] == "fine"

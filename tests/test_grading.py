@@ -7,7 +7,7 @@ import pytest
 from course_fixture import real_course, toy_course
 from mlprereq.cli import main as course
 from mlprereq.grading import report
-from mlprereq.grading.autograde import load_status
+from mlprereq.grading.status import load_status
 from mlprereq.grading.cohort import write_cohort
 from mlprereq.grading.collect import normalise_notebook_name
 from mlprereq.grading.roster import RosterError, read_roster

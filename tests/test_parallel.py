@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from course_fixture import toy_course
-from mlprereq.grading import parallel
-from mlprereq.grading.autograde import Outcome, load_status, prepare_gradebook
-from mlprereq.grading.loop import needs_grading
+from mlprereq.grading import engines, gradebook, status
+from mlprereq.grading.gradebook import prepare_gradebook
+from mlprereq.grading.status import Outcome, load_status
+from mlprereq.grading.status import needs_grading
 from mlprereq.nbgrader_api import make_api
 from nbgrader.api import Gradebook, InvalidEntry
 from scale_helpers import (
@@ -29,13 +30,13 @@ COHORT = 5  # s01_full s02_partial s03_blank s04_broken s05_full
 
 def test_sqlite_url_gets_a_busy_timeout_and_wal(tmp_path):
     db = tmp_path / "gradebook.db"
-    url = parallel.concurrent_db_url(f"sqlite:///{db}")
-    assert url == f"sqlite:///{db}?timeout={parallel.SQLITE_TIMEOUT}"
+    url = gradebook.concurrent_db_url(f"sqlite:///{db}")
+    assert url == f"sqlite:///{db}?timeout={gradebook.SQLITE_TIMEOUT}"
     assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert parallel.concurrent_db_url(url) == url  # idempotent
-    assert parallel.concurrent_db_url(f"sqlite:///{db}?timeout=5").endswith("?timeout=5")  # the course's choice stays
+    assert gradebook.concurrent_db_url(url) == url  # idempotent
+    assert gradebook.concurrent_db_url(f"sqlite:///{db}?timeout=5").endswith("?timeout=5")  # the course's choice stays
     pg = "postgresql://grader:secret@db.example:5432/gradebook"
-    assert parallel.concurrent_db_url(pg) == pg
+    assert gradebook.concurrent_db_url(pg) == pg
 
 
 def test_sqlite_timeout_reaches_the_driver(tmp_path):
@@ -44,7 +45,7 @@ def test_sqlite_timeout_reaches_the_driver(tmp_path):
     api = make_api(course)
     prepare_gradebook(api, "toy")
     db = course / "gradebook.db"
-    url = parallel.concurrent_db_url(sqlite_url(course))
+    url = gradebook.concurrent_db_url(sqlite_url(course))
 
     holder = sqlite3.connect(db, check_same_thread=False, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
@@ -71,7 +72,7 @@ def test_sqlite_timeout_reaches_the_driver(tmp_path):
 def test_concurrent_gradebook_writers_lose_nothing_sqlite(tmp_path):
     """4 processes write 60 submissions' grades into one SQLite gradebook at once; every value arrives."""
     course = toy_course(tmp_path / "course")
-    url = parallel.concurrent_db_url(sqlite_url(course))
+    url = gradebook.concurrent_db_url(sqlite_url(course))
     prepare_gradebook(make_api(course, CourseDirectory__db_url=url), "toy")
     assert stress_gradebook(url) == stress_expected()
 
@@ -90,21 +91,21 @@ def test_resume_grades_only_what_has_no_final_outcome_or_changed():
 
 def test_fingerprint_follows_submission_and_source(tmp_path):
     course, _ = toy_cohort(tmp_path / "course", 2)
-    before = parallel.fingerprint(course, "toy", "s01_full")
-    assert before == parallel.fingerprint(course, "toy", "s01_full")
-    assert before != parallel.fingerprint(course, "toy", "s02_partial")
+    before = status.fingerprint(course, "toy", "s01_full")
+    assert before == status.fingerprint(course, "toy", "s01_full")
+    assert before != status.fingerprint(course, "toy", "s02_partial")
     nb = course / "submitted" / "s01_full" / "toy" / "toy.ipynb"
     nb.write_text(nb.read_text().replace("2 * x", "x + x"))
-    assert parallel.fingerprint(course, "toy", "s01_full") != before
-    changed = parallel.fingerprint(course, "toy", "s01_full")
+    assert status.fingerprint(course, "toy", "s01_full") != before
+    changed = status.fingerprint(course, "toy", "s01_full")
     (course / "source" / "toy" / "data.csv").write_text("1,2\n")
-    assert parallel.fingerprint(course, "toy", "s01_full") != changed
+    assert status.fingerprint(course, "toy", "s01_full") != changed
 
 
 @pytest.mark.parametrize("cores, workers, threads", [(2, 1, 2), (2, 2, 1), (2, 8, 1), (16, 4, 4)])
 def test_kernels_share_the_cores_out(monkeypatch, cores, workers, threads):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
-    assert parallel.kernel_threads(workers) == threads
+    assert engines.kernel_threads(workers) == threads
 
 
 def test_longest_submissions_are_handed_out_first(tmp_path):
@@ -117,35 +118,33 @@ def test_longest_submissions_are_handed_out_first(tmp_path):
         submit(student, size)
     students = ["blank", "full", "half", "other_full", "not_submitted"]
     # First grading: bigger submissions (more code and outputs) first; ties keep their order.
-    assert parallel.longest_first(tmp_path, "a", students, {}) == ["full", "other_full", "half", "blank",
+    assert engines.longest_first(tmp_path, "a", students, {}) == ["full", "other_full", "half", "blank",
                                                                     "not_submitted"]
     # Once graded, the last grading's time is the better guide.
     timed = {"blank": Outcome("blank", "a", "graded", seconds=30.0),
              "full": Outcome("full", "a", "graded", seconds=5.0),
              "half": Outcome("half", "a", "failed", seconds=99.0)}  # failed early: its time says nothing
-    assert parallel.longest_first(tmp_path, "a", students, timed)[:2] == ["blank", "full"]
+    assert engines.longest_first(tmp_path, "a", students, timed)[:2] == ["blank", "full"]
 
 
 def test_gradebook_is_prepared_once_per_source_even_when_the_course_folder_moves(tmp_path, monkeypatch):
     import shutil
 
-    from mlprereq.grading import loop
-
     course = toy_course(tmp_path / "a")
     api = make_api(course)
-    db_url = parallel.concurrent_db_url(api.coursedir.db_url)
-    loop.prepare_once(make_api(course, CourseDirectory__db_url=db_url), course, "toy", db_url,
-                      parallel.source_fingerprint(course, "toy"))
+    db_url = gradebook.concurrent_db_url(api.coursedir.db_url)
+    gradebook.prepare_once(make_api(course, CourseDirectory__db_url=db_url), course, "toy", db_url,
+                           status.source_fingerprint(course, "toy"))
     moved = tmp_path / "b"
     shutil.copytree(course, moved)
     calls = []
-    monkeypatch.setattr(loop, "prepare_gradebook", lambda api, assignment: calls.append(assignment))
-    moved_url = parallel.concurrent_db_url(make_api(moved).coursedir.db_url)
+    monkeypatch.setattr(gradebook, "prepare_gradebook", lambda api, assignment: calls.append(assignment))
+    moved_url = gradebook.concurrent_db_url(make_api(moved).coursedir.db_url)
     moved_api = make_api(moved, CourseDirectory__db_url=moved_url)
-    loop.prepare_once(moved_api, moved, "toy", moved_url, parallel.source_fingerprint(moved, "toy"))
+    gradebook.prepare_once(moved_api, moved, "toy", moved_url, status.source_fingerprint(moved, "toy"))
     assert calls == []  # the same gradebook file, the same source: nothing to record again
     (moved / "source" / "toy" / "notes.txt").write_text("changed")
-    loop.prepare_once(moved_api, moved, "toy", moved_url, parallel.source_fingerprint(moved, "toy"))
+    gradebook.prepare_once(moved_api, moved, "toy", moved_url, status.source_fingerprint(moved, "toy"))
     assert calls == ["toy"]
 
 
@@ -346,7 +345,7 @@ def test_killed_worker_is_replaced_and_its_submission_regraded(parallel_run, tmp
 
 def test_second_run_on_the_same_assignment_is_refused(tmp_path, capsys):
     from mlprereq.cli import main as course
-    from mlprereq.grading.loop import run_lock
+    from mlprereq.grading.status import run_lock
 
     with run_lock(tmp_path, "toy"):  # another TA's run, in the middle of grading
         assert course(["--course", str(tmp_path), "autograde", "toy", "--quiet"]) == 2

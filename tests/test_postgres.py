@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from course_fixture import toy_course
-from mlprereq.grading.autograde import load_status, prepare_gradebook
+from mlprereq.grading.gradebook import prepare_gradebook
+from mlprereq.grading.status import load_status
 from mlprereq.nbgrader_api import make_api
 from scale_helpers import (
     cell_grades, course_cli, nbgrader_export, read_grades_csv, sqlite_url, stock_nbgrader_autograde, stress_expected,

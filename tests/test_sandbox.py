@@ -1,7 +1,9 @@
 """The grading sandbox, one kernel at a time: isolation, limits, fallback, clean-up; and the static review."""
 import asyncio
+import json
 import os
 import socket
+import sys
 import threading
 import time
 import warnings
@@ -14,10 +16,21 @@ import pytest
 from conftest import load_answers, release_path
 from mlprereq import notebooks
 from mlprereq.grading import sandbox
-from mlprereq.grading.guard import integrity_notes, scan_code
+from mlprereq.grading.review import integrity_notes, scan_code
 from mlprereq.grading.sandbox import SandboxedExecute, SandboxedKernelManager, bwrap_works
+from mlprereq.grading.spec import SandboxSpec
 
-needs_bwrap = pytest.mark.skipif(not bwrap_works(), reason="bubblewrap is not available here")
+NO_BWRAP = "bubblewrap is not available: security tests never skip; install it (`make test` does, as root)"
+
+
+@pytest.fixture
+def bwrap():
+    """Fails (never skips) a sandbox test on a machine without working bubblewrap."""
+    if not bwrap_works():
+        pytest.fail(NO_BWRAP)
+
+
+needs_bwrap = pytest.mark.usefixtures("bwrap")
 
 
 async def _run(km, code: str, timeout: float = 120) -> str:
@@ -49,7 +62,7 @@ def run_in_sandbox(course: Path, code: str, **settings) -> tuple[str, list[dict]
 
     async def go():
         km = SandboxedKernelManager(kernel_name="python3")
-        km.sandbox = {"course_root": str(course), "memory_mb": 1500, "processes": 48, "cpu_seconds": 120, **settings}
+        km.spec = SandboxSpec(course_root=str(course), memory_mb=1500, processes=48, cpu_seconds=120, **settings)
         await km.start_kernel(cwd=str(cwd))
         private, pid = km.private_dir, km.provisioner.process.pid
         try:
@@ -195,7 +208,7 @@ def test_kernel_gets_plain_tracebacks_and_the_threads_it_is_given(course, monkey
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     show = "import os\nprint(get_ipython().InteractiveTB.mode, os.environ['OMP_NUM_THREADS'])\n"
     assert run_in_sandbox(course, show)[0].split() == ["Plain", "2"]
-    assert run_in_sandbox(course, show, threads=1, xmode="Context")[0].split() == ["Context", "1"]
+    assert run_in_sandbox(course, show, threads=1, traceback_mode="Context")[0].split() == ["Context", "1"]
 
 
 def _graded_cell(source: str, grade_id: str | None = None):
@@ -334,7 +347,7 @@ def test_without_proc_children_the_sandbox_falls_back_to_psutil(monkeypatch):
 # -- the review works out the course notebook once -------------------------------------------------------------
 def test_review_reads_the_course_notebook_once_until_it_changes(tmp_path):
     from mlprereq import nbsrc
-    from mlprereq.grading import guard
+    from mlprereq.grading import review as guard
 
     teacher = nbsrc.script_to_notebook(TOY.read_text())
     for folder in ("source", "release"):
@@ -380,7 +393,7 @@ print("warnings", [l for l in log.getvalue().splitlines() if "writable" in l or 
 @pytest.mark.parametrize("mode", ["bwrap", "limits"])
 def test_kernels_reuse_one_font_list_and_keep_a_private_matplotlib_folder(course, mode, monkeypatch):
     if mode == "bwrap" and not bwrap_works():
-        pytest.skip("bubblewrap is not available here")
+        pytest.fail(NO_BWRAP)
     if mode == "limits":
         monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
     with warnings.catch_warnings():
@@ -424,3 +437,114 @@ def test_a_font_list_that_cannot_be_had_costs_nothing(tmp_path, monkeypatch):
         assert (tmp_path / "mpl").is_dir() and not any((tmp_path / "mpl").iterdir())
     finally:
         font_cache.font_list.cache_clear()
+
+
+# --------------------------------------------------------------------------- the kernel guard's pieces, each alone
+def test_sandbox_spec_reaches_the_kernel_with_the_same_fields():
+    ex = SandboxedExecute(memory_mb=1234, traceback_mode="Context", extra_ro_binds=["/srv/data"])
+    spec = SandboxSpec.from_settings(ex)
+    assert (spec.memory_mb, spec.traceback_mode, spec.extra_ro_binds) == (1234, "Context", ("/srv/data",))
+    assert SandboxSpec.from_json(spec.to_json()) == spec  # what kernel_boot reads back
+    with pytest.raises(Exception):
+        spec.memory_mb = 1  # frozen: nothing on the way can change it
+
+
+def test_path_policy_most_specific_rule_wins():
+    from mlprereq.grading.kernel.policy import path_checks
+
+    reports = []
+    check_read, check_write = path_checks(
+        SandboxSpec(allow_read=("/c/autograded/s/a", "/tmp"), deny_read=("/c", "/tmp/c"),
+                    allow_write=("/tmp",), deny_write=("/tmp/c",)),
+        lambda kind, detail: reports.append((kind, detail)))
+    check_read("/c/autograded/s/a/a.ipynb")
+    check_read("/tmp/x")
+    check_read("/usr/lib/python3")  # not mentioned: readable (bwrap decides what exists)
+    for path in ("/c/source/a.ipynb", "/c/autograded/other/a.ipynb", "/c/autograded/s/ab", "/tmp/c/gradebook.db"):
+        with pytest.raises(PermissionError):
+            check_read(path)
+    check_write("/tmp/out.txt")
+    for path in ("/c/autograded/s/a/x", "/tmp/c/x", "/etc/passwd"):
+        with pytest.raises(PermissionError):
+            check_write(path)
+    assert ("read blocked", "/c/source/a.ipynb") in reports and ("write blocked", "/etc/passwd") in reports
+
+
+def test_audit_hook_blocks_only_once_armed_and_never_while_restoring():
+    from mlprereq.grading.kernel.audit import audit_hook
+    from mlprereq.grading.kernel.policy import path_checks
+
+    class Protected:
+        pass
+
+    reports = []
+    report = lambda kind, detail: reports.append(kind)  # noqa: E731
+    check_read, check_write = path_checks(SandboxSpec(deny_read=("/c",), allow_write=("/tmp",)), report)
+    state = {"armed": False, "restoring": False}
+    hook = audit_hook(state, check_read, check_write, report, {id(Protected): (Protected, {}, "m.Protected")}, {})
+    hook("open", ("/c/source/a.ipynb", "r", 0))  # not armed yet: ipykernel's own start-up
+    state["armed"] = True
+    for event, args in [("open", ("/c/source/a.ipynb", "r", 0)), ("open", ("/home/x", "w", 0)),
+                        ("socket.connect", (None, ("127.0.0.1", 80))), ("os.listdir", ("/c",)),
+                        ("object.__setattr__", (Protected, "x", 1)), ("sqlite3.connect", ("/c/gradebook.db",))]:
+        with pytest.raises(PermissionError):
+            hook(event, args)
+    hook("open", ("/tmp/ok", "w", 0))
+    hook("socket.bind", (None, "/tmp/sock"))  # AF_UNIX inside the sandbox
+    state["restoring"] = True
+    hook("object.__setattr__", (Protected, "x", 1))  # the guard putting things back
+    assert reports == ["read blocked", "write blocked", "network blocked", "read blocked", "patch blocked",
+                       "read blocked"]
+
+
+def test_snapshot_puts_back_replaced_helpers_rewritten_code_and_patched_classes(monkeypatch):
+    import types
+
+    from mlprereq.grading.kernel.snapshot import snapshot_guard
+
+    mod = types.ModuleType("fake_helpers")
+
+    def helper(x):
+        return x
+
+    class Thing:
+        def close(self):
+            return "real"
+
+    mod.helper, mod.Thing = helper, Thing
+    monkeypatch.setitem(sys.modules, "fake_helpers", mod)
+    state, types_, code = {}, {}, {}
+    take, restore, pin = snapshot_guard(SandboxSpec(protect_modules=("fake_helpers",),
+                                                    protect_classes=("fake_helpers.Thing",)), state, types_, code)
+    take()
+    assert restore() == []  # nothing changed yet
+    assert id(Thing) in types_ and code[id(helper)] == "fake_helpers.helper"  # what the audit hook refuses
+    real_code = helper.__code__
+    mod.helper = lambda x: "always right"
+    helper.__code__ = (lambda x: "rewritten").__code__
+    Thing.close = lambda self: "fake"
+    other = types.ModuleType("fake_helpers")
+    sys.modules["fake_helpers"] = other
+    findings = restore()
+    assert mod.helper is helper and helper.__code__ is real_code and Thing().close() == "real"
+    assert sys.modules["fake_helpers"] is mod
+    assert set(findings) == {"fake_helpers.helper was replaced", "fake_helpers.helper was rewritten",
+                             "fake_helpers.Thing.close was replaced", "sys.modules['fake_helpers'] was replaced"}
+    assert restore() == [] and state["restoring"] is False
+
+
+def test_guard_channel_reports_each_event_once(tmp_path):
+    from mlprereq.grading.kernel.channel import open_channel, reporter
+
+    fifo = tmp_path / "channel"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    fd = open_channel(str(fifo))
+    assert fd >= 0 and not fifo.exists()  # unlinked once open: no student code can open it again
+    send, report = reporter(fd)
+    report("read blocked", "/c/source")
+    report("read blocked", "/c/source")
+    send({"nonce": "n"})
+    lines = os.read(reader, 65536).decode().splitlines()
+    os.close(reader), os.close(fd)
+    assert [json.loads(l) for l in lines] == [{"event": "read blocked", "detail": "/c/source"}, {"nonce": "n"}]

@@ -13,9 +13,11 @@ import nbformat
 
 from .. import notebooks
 from ..course import ROOT
+from .layout import CourseLayout
+
+from ..release import COURSE_FILES  # noqa: F401 - the files a course folder needs (also bench's, tests')
 
 STUDENTS = ("full", "partial", "blank", "broken")
-COURSE_FILES = ("nbgrader_config.py", "course.toml", "colab_setup.py")
 
 
 def make_course_dir(dest: Path, root: Path = ROOT) -> Path:
@@ -64,12 +66,12 @@ def _manual_ids(nb) -> set[str]:
 
 def write_cohort(course: Path, assignment: str) -> dict[str, dict[str, float]]:
     """Write the four demo submissions into course/submitted/; returns expected cell scores per student."""
-    course = Path(course)
+    layout = CourseLayout.at(course)
     expected = {}
-    for master in sorted((course / "source" / assignment).glob("*.ipynb")):
-        release = course / "release" / assignment / master.name
+    for master in layout.masters(assignment):
+        release = layout.release(assignment) / master.name
         for student, (text, scores) in submissions_for(master, release).items():
-            folder = course / "submitted" / student / assignment
+            folder = layout.submitted(student, assignment)
             folder.mkdir(parents=True, exist_ok=True)
             # A broken upload: the notebook cut off half-way, as a failed download leaves it.
             body = text if text is not None else nbformat.writes(nbformat.read(release, as_version=4))[:500]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
-from .autograde import load_status
+from .status import load_status
 from .report import rows_for, write_flags
 from .sandbox import load_run_records
 

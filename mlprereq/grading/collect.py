@@ -87,5 +87,9 @@ def collect_zip(root: Path, assignment: str, archive: Path, config) -> None:
 
 
 def submitted_students(root: Path, assignment: str) -> list[str]:
-    folder = Path(root) / "submitted"
-    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir()) if folder.is_dir() else []
+    from .layout import CourseLayout
+
+    layout = CourseLayout.at(root)
+    folder = Path(layout.coursedir.format_path(layout.coursedir.submitted_directory, ".", "."))
+    return sorted(p.name for p in folder.iterdir() if layout.submitted(p.name, assignment).is_dir()) \
+        if folder.is_dir() else []

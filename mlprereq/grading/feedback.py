@@ -41,6 +41,53 @@ def one_line_result(cell) -> str:
     return "passed"
 
 
+MIN_LINE = 12  # shorter lines ("x = 1", "import torch") say nothing of a test and occur everywhere
+REDACTED = "[output removed: it quoted a hidden test]\n"
+
+
+def hidden_lines(nb) -> list[str]:
+    """The lines of the notebook's hidden tests a student must never see (stripped; not part of any visible cell:
+    what the student sees anyway, e.g. a visible test's line, quoted in a traceback, is not a leak)."""
+    visible = "\n".join(c.source for c in nb.cells if c.cell_type == "code" and not is_hidden_test(c))
+    found = []
+    for cell in nb.cells:
+        if is_hidden_test(cell):
+            regions = [m.group(0) for m in HIDDEN_REGION.finditer(cell.source)]
+            for line in "\n".join(regions or [cell.source]).splitlines():
+                line = line.strip()
+                if len(line) >= MIN_LINE and "HIDDEN TESTS" not in line and line not in visible:
+                    found.append(line)
+    return sorted(set(found), key=len, reverse=True)
+
+
+def _texts(output) -> list[str]:
+    texts = [output.get("text") or "", output.get("evalue") or "", *(output.get("traceback") or [])]
+    texts += [v if isinstance(v, str) else "".join(v) if isinstance(v, list) else ""
+              for v in (output.get("data") or {}).values()]
+    return texts
+
+
+def redact_outputs(cell, lines: list[str]) -> bool:
+    """Replace each output of ``cell`` that contains one of ``lines`` (also HTML-escaped); True if any was.
+
+    An error stays an error (its text removed), so a failing cell still scores 0."""
+    import html
+
+    needles = [*lines, *(html.escape(l) for l in lines)]
+    changed = False
+    for i, output in enumerate(cell.get("outputs", [])):
+        joined = "\n".join(_texts(output))
+        if any(n in joined for n in needles):
+            if output.get("output_type") == "error":
+                ename = str(output.get("ename") or "Error")[:80]
+                cell.outputs[i] = nbformat.v4.new_output("error", ename=ename, evalue=REDACTED.strip(),
+                                                         traceback=[f"{ename}: {REDACTED.strip()}"])
+            else:
+                cell.outputs[i] = nbformat.v4.new_output("stream", name="stdout", text=REDACTED)
+            changed = True
+    return changed
+
+
 class HideHiddenTests(NbGraderPreprocessor):
     """Replace each hidden test cell's code and output by its name, points and a one-line result."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nbgrader.api import MissingEntry
 
-from .autograde import Outcome
+from .status import Outcome
 
 COLUMNS = ["student_id", "first_name", "last_name", "email", "assignment", "score", "max_score", "status", "reason",
            "flags"]
