@@ -181,6 +181,92 @@ def exact_guess_cross_entropy(p):
     q = p[p > 0]
     return -q.log().mean()
 '''),
+
+    # --- instructions: "code the formula, do not call autograd" -----------------------------
+    ("quadratic_loss_grad", "calls autograd on the summed loss instead of coding the formula", '''
+def quadratic_loss_grad(x, y):
+    x = x.detach().clone().requires_grad_(True)
+    (0.5 * (x - y) ** 2).sum().backward()
+    return x.grad
+'''),
+    ("quadratic_loss_grad", "torch.autograd.grad through an alias, instead of coding the formula", '''
+from torch import autograd as ag
+
+def quadratic_loss_grad(x, y):
+    x = x.detach().clone().requires_grad_(True)
+    return ag.grad((0.5 * (x - y) ** 2).sum(), x)[0]
+'''),
+    ("quadratic_loss_grad", "torch.func.grad of the summed loss, instead of coding the formula", '''
+def quadratic_loss_grad(x, y):
+    return torch.func.grad(lambda t: (0.5 * (t - y) ** 2).sum())(x)
+'''),
+    ("bce_loss_grad", "autograd through F.binary_cross_entropy instead of coding the formula", '''
+def bce_loss_grad(x, y):
+    x = x.detach().clone().requires_grad_(True)
+    F.binary_cross_entropy(x, y, reduction="sum").backward()
+    return x.grad
+'''),
+    ("bce_loss_grad", "autograd via a helper function (the helper calls .backward())", '''
+def _loss_and_grad(x, y):
+    x = x.detach().clone().requires_grad_(True)
+    (-(y * x.log() + (1 - y) * (1 - x).log())).sum().backward()
+    return x.grad
+
+def bce_loss_grad(x, y):
+    return _loss_and_grad(x, y)
+'''),
+    ("bce_loss_grad", "getattr(torch.autograd, 'grad') to hide the call", '''
+def bce_loss_grad(x, y):
+    x = x.detach().clone().requires_grad_(True)
+    g = getattr(torch, "autograd")
+    return g.grad((-(y * x.log() + (1 - y) * (1 - x).log())).sum(), x)[0]
+'''),
+
+    # --- inputs modified in place (right values, but the caller's tensors change) -------------
+    ("quadratic_loss_grad", "x -= y: right values, but the caller's x is overwritten", '''
+def quadratic_loss_grad(x, y):
+    x -= y
+    return x
+'''),
+    ("quadratic_loss_grad", "x.sub_(y): right values, in x's memory", '''
+def quadratic_loss_grad(x, y):
+    return x.sub_(y)
+'''),
+    ("bce_loss_grad", "(x - y) / (x (1 - x)) computed in x's memory with sub_ / div_", '''
+def bce_loss_grad(x, y):
+    d = x * (1 - x)
+    return x.sub_(y).div_(d)
+'''),
+    ("bce_loss_grad", "turns x into 1 - x in place to save memory: right values, x overwritten", '''
+def bce_loss_grad(x, y):
+    first = -y / x
+    return first + (1 - y) / x.neg_().add_(1)
+'''),
+    ("exact_guess_cross_entropy", "overwrites the zeros of p with 1 (1 log 1 = 0): right value, p changed", '''
+def exact_guess_cross_entropy(p):
+    p[p == 0] = 1.0
+    return -(p * p.log()).sum()
+'''),
+    ("exact_guess_cross_entropy", "clamps p in place before the log", '''
+def exact_guess_cross_entropy(p):
+    return -(p * p.clamp_(min=1e-30).log()).sum()
+'''),
+    ("uniform_guess_cross_entropy", "fills p with the uniform Q in place and uses it", '''
+def uniform_guess_cross_entropy(p):
+    n = p.numel()
+    return -p.fill_(1.0 / n).log().sum() / n
+'''),
+    ("collapse_linear_stack", "composes from the end into the last bias, which .detach() shares with the layer", '''
+def collapse_linear_stack(layers):
+    last = layers[-1]
+    W = last.weight.detach()
+    b = last.bias.detach() if last.bias is not None else torch.zeros(last.out_features)
+    for layer in reversed(layers[:-1]):
+        if layer.bias is not None:
+            b += W @ layer.bias.detach()
+        W = W @ layer.weight.detach()
+    return W, b
+'''),
 ]
 
 RIGHT = [
@@ -245,12 +331,6 @@ def sum_of_normals_mean_var(mu1, var1, mu2, var2, rho=0.0):
     return [torch.tensor(mu1) + mu2, v1 + v2 + 2 * rho * (v1 * v2).sqrt()]
 '''),
 
-    ("quadratic_loss_grad", "autograd on the summed loss", '''
-def quadratic_loss_grad(x, y):
-    x = x.detach().clone().requires_grad_(True)
-    (0.5 * (x - y) ** 2).sum().backward()
-    return x.grad
-'''),
     ("quadratic_loss_grad", "torch.subtract, written as minus (y - x)", '''
 def quadratic_loss_grad(x, y):
     return -torch.subtract(y, x)
@@ -263,12 +343,6 @@ def bce_loss_grad(x, y):
     ("bce_loss_grad", "single fraction (x - y) / (x (1 - x))", '''
 def bce_loss_grad(x, y):
     return (x - y) / (x * (1 - x))
-'''),
-    ("bce_loss_grad", "autograd through F.binary_cross_entropy with a summed loss", '''
-def bce_loss_grad(x, y):
-    x = x.detach().clone().requires_grad_(True)
-    F.binary_cross_entropy(x, y, reduction="sum").backward()
-    return x.grad
 '''),
 
     ("uniform_guess_cross_entropy", "the definition with a uniform Q, as a tensor", '''
@@ -294,39 +368,20 @@ def exact_guess_cross_entropy(p):
 def exact_guess_cross_entropy(p):
     return torch.distributions.Categorical(probs=p).entropy().item()
 '''),
-]
-
-# --- Gradient descent on the cross-entropy leaves (0, 1) in finitely many steps (the old model answer said otherwise).
-WRONG += [
-    ("bce_steps_to_leave", "believes x creeps towards 1 and never gets there", "bce_steps_to_leave = -1"),
-    ("bce_steps_to_leave", "off by one: counts the step that lands above 1 twice", "bce_steps_to_leave = 5"),
-    ("bce_steps_to_leave", "steps of exactly eta each (forgets the 1/x)", "bce_steps_to_leave = 6"),
-    ("bce_steps_to_leave", "answers 'never' as infinity", "bce_steps_to_leave = float('inf')"),
-]
-RIGHT += [
-    ("bce_steps_to_leave", "counted by hand", "bce_steps_to_leave = 4"),
-]
-
-# --- Inputs modified in place: the course says never to.
-WRONG += [
-    ("quadratic_loss_grad", "subtracts y from x in place", '''
+    ("quadratic_loss_grad", "clone, then subtract in place on the clone", '''
 def quadratic_loss_grad(x, y):
-    return x.sub_(y)
+    out = x.clone()
+    out -= y
+    return out
 '''),
-    ("bce_loss_grad", "clamps x in place to keep away from 0 and 1", '''
+    ("bce_loss_grad", "the formula with torch.reciprocal, in float64, cast back", '''
 def bce_loss_grad(x, y):
-    x.clamp_(1e-7, 1 - 1e-7)
-    return -y / x + (1 - y) / (1 - x)
-'''),
-    ("uniform_guess_cross_entropy", "fills p with the uniform guess in place", '''
-def uniform_guess_cross_entropy(p):
-    n = len(p)
-    p.fill_(1 / n)
-    return -(p * p.log()).sum() if False else torch.tensor(float(n)).log()
-'''),
-    ("exact_guess_cross_entropy", "replaces the zeros of p in place to avoid log 0", '''
-def exact_guess_cross_entropy(p):
-    p[p == 0] = 1e-30
-    return -(p * p.log()).sum()
+    xd, yd = x.double(), y.double()
+    return (-yd * torch.reciprocal(xd) + (1 - yd) * torch.reciprocal(1 - xd)).to(x.dtype)
 '''),
 ]
+
+# --- check-your-understanding question (multiple choice): every other choice is wrong
+WRONG += [("why_linear_stacks_collapse", f"picks statement {choice}", f"why_linear_stacks_collapse = {choice}\n")
+          for choice in (1, 3, 4)]
+RIGHT += [("why_linear_stacks_collapse", "the number as a tensor", "why_linear_stacks_collapse = torch.tensor(2)\n")]

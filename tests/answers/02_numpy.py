@@ -106,21 +106,27 @@ def accuracy(logits, labels):
 def accuracy(logits, labels):
     return (logits.argmax(axis=-1) == labels).sum() / len(labels)
 '''),
-    # --- divide_by_row_sums
-    ("divide_by_row_sums", "the keepdims bug: row sums line up with the columns (silently, for a square input)", '''
-def divide_by_row_sums(x):
+    # --- rows_to_distributions
+    ("rows_to_distributions", "the keepdims bug: row sums line up with the columns (silently, for a square input)", '''
+def rows_to_distributions(x):
     return x / x.sum(axis=1)
 '''),
-    ("divide_by_row_sums", "normalises the columns instead of the rows", '''
-def divide_by_row_sums(x):
+    ("rows_to_distributions", "divides x by its sums in place", '''
+def rows_to_distributions(x):
+    x = x.astype(np.float64, copy=False)
+    x /= x.sum(axis=-1, keepdims=True)
+    return x
+'''),
+    ("rows_to_distributions", "normalises the columns instead of the rows", '''
+def rows_to_distributions(x):
     return x / x.sum(axis=0, keepdims=True)
 '''),
-    ("divide_by_row_sums", "axis=1 instead of the last axis: wrong for (B, T, H)", '''
-def divide_by_row_sums(x):
+    ("rows_to_distributions", "axis=1 instead of the last axis: wrong for (B, T, H)", '''
+def rows_to_distributions(x):
     return x / x.sum(axis=1, keepdims=True)
 '''),
-    ("divide_by_row_sums", "[:, None] instead of keepdims: right only for 2-D input", '''
-def divide_by_row_sums(x):
+    ("rows_to_distributions", "[:, None] instead of keepdims: right only for 2-D input", '''
+def rows_to_distributions(x):
     return x / x.sum(axis=-1)[:, None]
 '''),
     # --- relu
@@ -138,6 +144,11 @@ def relu(x):
     return x
 '''),
     # --- sigmoid
+    ("sigmoid", "negates x in place before the exp", '''
+def sigmoid(x):
+    np.negative(x, out=x)
+    return 1 / (1 + np.exp(x))
+'''),
     ("sigmoid", "sign slip: computes sigmoid(-x)", '''
 def sigmoid(x):
     return 1 / (1 + np.exp(x))
@@ -165,7 +176,41 @@ def softmax(x, axis=None):
         s = s[:, None]
     return e / s
 '''),
+    ("softmax", "np.exp(x, out=x): right values, but the caller's logits are overwritten", '''
+def softmax(x, axis=None):
+    e = np.exp(x, out=x)
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("softmax", "x[...] = np.exp(x): writes the exponentials into the input", '''
+def softmax(x, axis=None):
+    x[...] = np.exp(x)
+    return x / x.sum(axis=axis, keepdims=True)
+'''),
+    ("softmax", "divides in place into the input after exponentiating it", '''
+def softmax(x, axis=None):
+    np.exp(x, out=x)
+    x /= x.sum(axis=axis, keepdims=True)
+    return x
+'''),
     # --- stable_softmax
+    ("stable_softmax", "x -= max in place: right values, the caller's logits change", '''
+def stable_softmax(x, axis=None):
+    x -= x.max(axis=axis, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("stable_softmax", "np.subtract(..., out=x) then in-place exp", '''
+def stable_softmax(x, axis=None):
+    np.subtract(x, np.max(x, axis=axis, keepdims=True), out=x)
+    np.exp(x, out=x)
+    return x / np.sum(x, axis=axis, keepdims=True)
+'''),
+    ("stable_softmax", "writes the shifted values into x through x[...]", '''
+def stable_softmax(x, axis=None):
+    x[...] = x - x.max(axis=axis, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
     ("stable_softmax", "no max subtraction: exp(1000) overflows to inf and the result is nan", '''
 def stable_softmax(x, axis=None):
     e = np.exp(x)
@@ -200,6 +245,21 @@ def layernorm(x):
     with np.errstate(invalid="ignore", divide="ignore"):
         return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True))
 '''),
+    ("layernorm", "eps outside the square root: wrong for a near-constant token", '''
+def layernorm(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    return (x - mean) / (x.std(axis=-1, keepdims=True) + 1e-8)
+'''),
+    ("layernorm", "PyTorch's eps 1e-5 instead of the 1e-8 the text asks for: wrong for a near-constant token", '''
+def layernorm(x):
+    mean = x.mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-5)
+'''),
+    ("layernorm", "centres x in place (x -= mean): the caller's activations are overwritten", '''
+def layernorm(x):
+    x -= x.mean(axis=-1, keepdims=True)
+    return x / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-8)
+'''),
     # --- batchnorm
     ("batchnorm", "normalises each example over its features (that is layernorm)", '''
 def batchnorm(x, gamma=None, beta=None):
@@ -223,6 +283,37 @@ def batchnorm(x, gamma=None, beta=None):
         y = y + beta
     return y
 '''),
+    ("batchnorm", "eps outside the square root: std + eps, wrong for a near-constant channel", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes)) / (x.std(axis=axes) + 1e-5)
+    if gamma is not None:
+        y = y * gamma
+    if beta is not None:
+        y = y + beta
+    return y
+'''),
+    ("batchnorm", "eps 1e-8 instead of 1e-5: a near-constant channel is blown up to unit variance", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    y = (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + 1e-8)
+    if gamma is not None:
+        y = y * gamma
+    if beta is not None:
+        y = y + beta
+    return y
+'''),
+    ("batchnorm", "normalises x in place with -= and /=", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    x -= x.mean(axis=axes)
+    x /= np.sqrt(x.var(axis=axes) + 1e-5)
+    if gamma is not None:
+        x = x * gamma
+    if beta is not None:
+        x = x + beta
+    return x
+'''),
     ("batchnorm", "forgets to add beta", '''
 def batchnorm(x, gamma=None, beta=None):
     axes = tuple(range(x.ndim - 1))
@@ -236,6 +327,11 @@ def batchnorm(x, gamma=None, beta=None):
 def rmsnorm(x, gamma=None):
     y = x / np.sqrt(np.sum(x**2, axis=-1, keepdims=True) + 1e-5)
     return y if gamma is None else y * gamma
+'''),
+    ("rmsnorm", "scales x in place with /=", '''
+def rmsnorm(x, gamma=None):
+    x /= np.sqrt(np.mean(x**2, axis=-1, keepdims=True) + 1e-5)
+    return x if gamma is None else x * gamma
 '''),
     ("rmsnorm", "subtracts the mean first (that is layernorm)", '''
 def rmsnorm(x, gamma=None):
@@ -308,6 +404,104 @@ def multihead_project(x, w):
     ("multihead_project", "squeezes the result: a single head or sequence loses its axis", '''
 def multihead_project(x, w):
     return np.einsum("btf,fnh->btnh", x, w).squeeze()
+'''),
+    # --- the text's instructions (use the tool in the name; no @ / matmul / dot / einsum; a slice; no loops)
+    ("project_broadcast", "uses the @ operator, which the exercise rules out", '''
+def project_broadcast(x, w):
+    return x @ w
+'''),
+    ("project_broadcast", "np.dot through an alias, which the exercise rules out", '''
+from numpy import dot as product
+
+def project_broadcast(x, w):
+    return product(x, w)
+'''),
+    ("project_broadcast", "np.einsum, which the exercise rules out", '''
+def project_broadcast(x, w):
+    return np.einsum("bf,fh->bh", x, w)
+'''),
+    ("project_broadcast", "np.matmul hidden in a helper function", '''
+def _times(a, b):
+    return np.matmul(a, b)
+
+def project_broadcast(x, w):
+    return _times(x, w)
+'''),
+    ("project_einsum", "the @ operator instead of np.einsum", '''
+def project_einsum(x, w):
+    return x @ w
+'''),
+    ("project_einsum", "np.tensordot instead of np.einsum", '''
+def project_einsum(x, w):
+    return np.tensordot(x, w, axes=1)
+'''),
+    ("project_dot", "np.matmul instead of np.dot", '''
+def project_dot(x, w):
+    return np.matmul(x, w)
+'''),
+    ("project_matmul", "np.einsum instead of @ / np.matmul", '''
+def project_matmul(x, w):
+    return np.einsum("bf,fh->bh", x, w)
+'''),
+    ("multihead_project", "folds the heads into columns and uses @: right values, but not np.einsum", '''
+def multihead_project(x, w):
+    B, T, F = x.shape
+    _, N, H = w.shape
+    return (x @ w.reshape(F, N * H)).reshape(B, T, N, H)
+'''),
+    ("multihead_project", "np.tensordot: right values, but not np.einsum", '''
+def multihead_project(x, w):
+    return np.tensordot(x, w, axes=([2], [0]))
+'''),
+    ("reverse_every_other", "integer-array indexing: right rows, but a copy, not a slice", '''
+def reverse_every_other(x):
+    return x[np.arange(len(x) - 1, -1, -2)]
+'''),
+    ("reverse_every_other", "np.take with a range: a copy, not a slice", '''
+def reverse_every_other(x):
+    return np.take(x, range(len(x) - 1, -1, -2), axis=0)
+'''),
+    ("reverse_every_other", "stacks the rows in a loop: a copy, not a slice", '''
+def reverse_every_other(x):
+    return np.stack([x[i] for i in range(len(x) - 1, -1, -2)])
+'''),
+    ("pairwise_sq_dists", "a list comprehension over the rows of a instead of broadcasting", '''
+def pairwise_sq_dists(a, b):
+    return np.array([((row - b) ** 2).sum(axis=-1) for row in a])
+'''),
+    ("pairwise_sq_dists", "a for loop filling the table", '''
+def pairwise_sq_dists(a, b):
+    out = np.zeros((len(a), len(b)))
+    for i in range(len(a)):
+        out[i] = ((a[i] - b) ** 2).sum(axis=-1)
+    return out
+'''),
+    ("pairwise_sq_dists", "a while loop over the rows of b", '''
+def pairwise_sq_dists(a, b):
+    cols, j = [], 0
+    while j < len(b):
+        cols.append(((a - b[j]) ** 2).sum(axis=-1))
+        j += 1
+    return np.stack(cols, axis=1)
+'''),
+    # --- inputs modified in place
+    ("flatten_batch", "sets x.shape: right result, but the caller's array is reshaped", '''
+def flatten_batch(x):
+    x.shape = (x.shape[0], -1)
+    return x
+'''),
+    ("pairwise_sq_dists", "centres a and b in place to save memory", '''
+def pairwise_sq_dists(a, b):
+    a -= 0
+    m = b.mean(axis=0)
+    a -= m
+    b -= m
+    return ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1)
+'''),
+    ("project_broadcast", "scales x in place by 1 after casting, then broadcasts", '''
+def project_broadcast(x, w):
+    x *= 2
+    return (x[:, :, None] * w[None, :, :]).sum(axis=1) / 2
 '''),
 ]
 
@@ -382,12 +576,12 @@ def pairwise_sq_dists(a, b):
 def accuracy(logits, labels):
     return np.sum(np.argmax(logits, axis=-1) == labels) / labels.size
 '''),
-    ("divide_by_row_sums", "np.expand_dims on the sums", '''
-def divide_by_row_sums(x):
+    ("rows_to_distributions", "np.expand_dims on the sums", '''
+def rows_to_distributions(x):
     return x / np.expand_dims(x.sum(axis=-1), -1)
 '''),
-    ("divide_by_row_sums", "[..., None] on the sums", '''
-def divide_by_row_sums(x):
+    ("rows_to_distributions", "[..., None] on the sums", '''
+def rows_to_distributions(x):
     return x / x.sum(axis=x.ndim - 1)[..., None]
 '''),
     ("relu", "np.where", '''
@@ -446,11 +640,11 @@ def stable_softmax(x, axis=None):
     log_z = m + np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True))
     return np.exp(x - log_z)
 '''),
-    ("layernorm", "variance from the centred values, times 1 / sqrt; PyTorch's eps 1e-5 is fine too", '''
+    ("layernorm", "variance from the centred values, times 1 / sqrt; a multiplication by 1 / sqrt", '''
 def layernorm(x):
     centred = x - np.mean(x, axis=-1, keepdims=True)
     var = np.mean(centred**2, axis=-1, keepdims=True)
-    return centred * (1 / np.sqrt(var + 1e-5))
+    return centred * (1 / np.sqrt(var + 1e-8))
 '''),
     ("layernorm", "the seed's form with scale 1 and shift 0 for any number of axes", '''
 def layernorm(x):
@@ -502,33 +696,29 @@ def project_broadcast(x, w):
 def multihead_project(x, w):
     return np.einsum("...i,ijk->...jk", x, w)
 '''),
-]
-
-
-# --- Seed 004's published solutions (its notebook cells, verbatim): they must score full marks.
-RIGHT += [
-    ("relu", "seed 004's published solution", """
+    # --- seed 004's published solutions (teachers bring them: full marks; quoted here as test fixtures)
+    ("relu", "seed 004's published solution", '''
 def relu(x):
   return np.where(x > 0, x, 0)
-"""),
-    ("sigmoid", "seed 004's published solution", """
+'''),
+    ("sigmoid", "seed 004's published solution", '''
 def sigmoid(x):
   return 1 / (1 + np.exp(-x))
-"""),
-    ("softmax", "seed 004's published solution", """
+'''),
+    ("softmax", "seed 004's published solution", '''
 def softmax(x, axis=None):
   exp = np.exp(x)
   sumexp = np.sum(exp, axis=axis, keepdims=True)
   return exp / sumexp
-"""),
-    ("stable_softmax", "seed 004's published solution", """
+'''),
+    ("stable_softmax", "seed 004's published solution", '''
 def stable_softmax(x, axis=None):
   mx = np.max(x, axis=axis, keepdims=True)
   exps = np.exp(x - mx)
   sumexps = np.sum(exps, axis=axis, keepdims=True)
   return exps / sumexps
-"""),
-    ("layernorm", "seed 004's published solution, written for (B, T, H)", """
+'''),
+    ("layernorm", "seed 004's published solution", '''
 def layernorm(x):
   B, T, H = x.shape
   mean_BT = np.mean(x, axis=-1, keepdims=True)
@@ -539,182 +729,42 @@ def layernorm(x):
   scale_H = np.ones((H,))
   shift_H = np.zeros((H,))
   return norm_x_BTH * scale_H + shift_H
-"""),
-]
-
-# --- The questions the seed asks (asked here before they are answered).
-WRONG += [
-    ("masked_relu_shape", "thinks the mask keeps the shape of x", "masked_relu_shape = (3, 2)"),
-    ("masked_relu_shape", "counts the entries but gives a number, not a shape", "masked_relu_shape = 4"),
-    ("masked_relu_shape", "thinks the mask keeps the rows that have a positive entry", "masked_relu_shape = (3,)"),
-    ("sigmoid_positive_reason", "thinks np.exp clips negatives", 'sigmoid_positive_reason = "a"'),
-    ("sigmoid_positive_reason", "thinks the sigmoid goes negative", 'sigmoid_positive_reason = "d"'),
-    ("sigmoid_positive_reason", "answers in words", 'sigmoid_positive_reason = "because exp is positive"'),
-    ("keepdims_answers", "thinks the row sums line up with the rows", 'keepdims_answers = {"axis": 0, "entry": 1.0}'),
-    ("keepdims_answers", "right axis, divides x[1, 0] by its own row's sum", 'keepdims_answers = {"axis": 1, "entry": 1.0}'),
-    ("keepdims_answers", "keys misspelt", 'keepdims_answers = {"ax": 1, "value": 1.5}'),
-]
-RIGHT += [
-    ("masked_relu_shape", "a list turned into a tuple", "masked_relu_shape = tuple([4])"),
-    ("sigmoid_positive_reason", "the letter", 'sigmoid_positive_reason = "b"'),
-    ("keepdims_answers", "the entry as a fraction", 'keepdims_answers = {"entry": 3 / 2, "axis": 1}'),
-]
-
-# --- Instructions: the tool each projection names; a slice; batchnorm's eps inside the square root.
-WRONG += [
-    ("project_dot", "the @ operator instead of np.dot", """
-def project_dot(x, w):
-    return x @ w
-"""),
-    ("project_dot", "np.matmul instead of np.dot", """
-def project_dot(x, w):
-    return np.matmul(x, w)
-"""),
-    ("project_einsum", "the @ operator instead of np.einsum", """
-def project_einsum(x, w):
-    return x @ w
-"""),
-    ("project_einsum", "np.dot instead of np.einsum", """
-def project_einsum(x, w):
-    return x.dot(w)
-"""),
-    ("project_matmul", "np.einsum instead of @", """
-def project_matmul(x, w):
-    return np.einsum("bf,fh->bh", x, w)
-"""),
-    ("project_matmul", "np.tensordot instead of @", """
-def project_matmul(x, w):
-    return np.tensordot(x, w, axes=1)
-"""),
-    ("project_broadcast", "the @ operator, which the text rules out", """
-def project_broadcast(x, w):
-    return x @ w
-"""),
-    ("project_broadcast", "np.einsum, which the text rules out", """
-def project_broadcast(x, w):
-    return np.einsum("bf,fh->bh", x, w)
-"""),
-    ("project_broadcast", "np.dot as a method, which the text rules out", """
-def project_broadcast(x, w):
-    return x.dot(w)
-"""),
-    ("multihead_project", "folds the heads into columns and uses @ instead of np.einsum", """
-def multihead_project(x, w):
-    F, N, H = w.shape
-    return (x @ w.reshape(F, N * H)).reshape(*x.shape[:-1], N, H)
-"""),
-    ("multihead_project", "np.tensordot instead of np.einsum", """
-def multihead_project(x, w):
-    return np.tensordot(x, w, axes=([2], [0]))
-"""),
-    ("reverse_every_other", "np.flip then a slice: a copy, not a slice of x", """
-def reverse_every_other(x):
-    return np.flip(x, axis=0)[::2].copy()
-"""),
-    ("reverse_every_other", "integer-array indexing instead of a slice", """
-def reverse_every_other(x):
-    return x[np.arange(len(x) - 1, -1, -2)]
-"""),
-    ("reverse_every_other", "a Python list of rows stacked back", """
-def reverse_every_other(x):
-    return np.stack([x[i] for i in range(len(x) - 1, -1, -2)])
-"""),
-    ("batchnorm", "eps added outside the square root: a near-constant channel blows up", """
-def batchnorm(x, gamma=None, beta=None):
-    axes = tuple(range(x.ndim - 1))
-    y = (x - x.mean(axis=axes, keepdims=True)) / (x.std(axis=axes, keepdims=True) + 1e-5)
-    y = y if gamma is None else y * gamma
-    return y if beta is None else y + beta
-"""),
-    ("batchnorm", "PyTorch RMSNorm-style tiny eps (float32 machine epsilon) instead of 1e-5", """
-def batchnorm(x, gamma=None, beta=None):
-    axes = tuple(range(x.ndim - 1))
-    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1.1920929e-07)
-    y = y if gamma is None else y * gamma
-    return y if beta is None else y + beta
-"""),
-    ("batchnorm", "eps on the standard deviation squared after the square root", """
-def batchnorm(x, gamma=None, beta=None):
-    axes = tuple(range(x.ndim - 1))
-    y = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True)).clip(min=1e-5)
-    y = y if gamma is None else y * gamma
-    return y if beta is None else y + beta
-"""),
-]
-
-# --- Inputs modified in place: the course says never to.
-WRONG += [
-    ("divide_by_row_sums", "divides x in place", """
-def divide_by_row_sums(x):
-    x /= x.sum(axis=-1, keepdims=True)
-    return x
-"""),
-    ("sigmoid", "negates x in place on the way", """
-def sigmoid(x):
-    np.negative(x, out=x)
-    out = 1 / (1 + np.exp(x))
-    return out
-"""),
-    ("softmax", "exponentiates x in place", """
-def softmax(x, axis=None):
-    np.exp(x, out=x)
-    return x / x.sum(axis=axis, keepdims=True)
-"""),
-    ("stable_softmax", "subtracts the maximum from x in place", """
-def stable_softmax(x, axis=None):
-    x -= x.max(axis=axis, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=axis, keepdims=True)
-"""),
-    ("layernorm", "centres x in place", """
+'''),
+    # --- other correct answers
+    ("layernorm", "unpacks B, T, H and reshapes the statistics (the (B, T, H) contract)", '''
 def layernorm(x):
-    x -= x.mean(axis=-1, keepdims=True)
-    return x / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-8)
-"""),
-    ("batchnorm", "scales x in place by gamma at the end", """
+    B, T, H = x.shape
+    mean = x.mean(axis=2).reshape(B, T, 1)
+    var = x.var(axis=2).reshape(B, T, 1)
+    return (x - mean) / np.sqrt(var + 1e-8)
+'''),
+    ("softmax", "copies x first, then works in place on the copy", '''
+def softmax(x, axis=None):
+    e = np.array(x, dtype=np.float64)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+'''),
+    ("batchnorm", "eps inside the square root via 1 / np.sqrt, statistics over a reshaped copy", '''
 def batchnorm(x, gamma=None, beta=None):
-    axes = tuple(range(x.ndim - 1))
-    x[...] = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + 1e-5)
+    c = x.shape[-1]
+    flat = x.reshape(-1, c)
+    mean, var = flat.mean(axis=0), ((flat - flat.mean(axis=0)) ** 2).mean(axis=0)
+    y = (x - mean) * (1 / np.sqrt(var + 1e-5))
     if gamma is not None:
-        x *= gamma
-    if beta is not None:
-        x += beta
-    return x
-"""),
-    ("rmsnorm", "divides x in place", """
-def rmsnorm(x, gamma=None):
-    x /= np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-5)
-    return x if gamma is None else x * gamma
-"""),
-    ("flatten_batch", "shape assigned in place: the caller's array changes shape", """
-def flatten_batch(x):
-    x.shape = (x.shape[0], -1)
-    return x
-"""),
-    ("select_confident", "sorts each row of probs in place first", """
-def select_confident(probs, threshold):
-    keep = probs.max(axis=1) >= threshold
-    probs.sort(axis=1)
-    return probs[keep]
-"""),
-    ("accuracy", "softmaxes the logits in place", """
-def accuracy(logits, labels):
-    np.exp(logits, out=logits)
-    return float(np.mean(logits.argmax(axis=-1) == labels))
-"""),
-    ("pairwise_sq_dists", "centres the points in place (distances don't change, the inputs do)", """
-def pairwise_sq_dists(a, b):
-    centre = a.mean(axis=0)
-    a -= centre
-    b -= centre
-    return ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1)
-"""),
-    ("project_matmul", "normalises x in place first... then undoes it only approximately", """
-def project_matmul(x, w):
-    x *= 3.0
-    out = x @ w / 3.0
-    x /= 3.0
-    x += 1e-3
-    return out
-"""),
+        y = y * gamma
+    return y if beta is None else y + beta
+'''),
+]
+
+# --- check-your-understanding questions (multiple choice): every other choice is wrong
+WRONG += [
+    (name, f"picks statement {choice}", f"{name} = {choice}\n")
+    for name, right in [("why_keepdims_matters", 2), ("why_mask_is_not_relu", 3), ("why_sigmoid_is_positive", 2)]
+    for choice in (1, 2, 3, 4) if choice != right
+] + [("why_mask_is_not_relu", "answers with a string instead of the number", 'why_mask_is_not_relu = "3"\n')]
+RIGHT += [
+    ("why_keepdims_matters", "the number as a NumPy integer", "why_keepdims_matters = np.int64(2)\n"),
+    ("why_mask_is_not_relu", "the number as a float", "why_mask_is_not_relu = 3.0\n"),
+    ("why_sigmoid_is_positive", "the number computed", "why_sigmoid_is_positive = 1 + 1\n"),
 ]
