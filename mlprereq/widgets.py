@@ -18,7 +18,8 @@ import os
 
 import numpy as np
 
-__all__ = ["Explorer", "softmax_temperature", "broadcasting_explorer", "gradient_descent_losses"]
+__all__ = ["Explorer", "softmax_temperature", "broadcasting_explorer", "gradient_descent_losses",
+           "einops_playground", "as_strided_explorer"]
 
 
 def _png(fig) -> bytes:
@@ -169,3 +170,67 @@ def gradient_descent_losses(x0: float = 0.1, lr: float = 0.1, steps: int = 30) -
         "lr": w.FloatLogSlider(value=lr, base=10, min=-3, max=0, step=0.05, description="lr"),
         "steps": w.IntSlider(value=steps, min=1, max=200, description="steps"),
     }, draw)
+
+
+# ---------------------------------------------------------------- einops
+def einops_playground(pattern: str = "b c h w -> c h (b w)", sizes: str = "") -> Explorer:
+    """Type an einops ``rearrange`` pattern for the (6, 3, 150, 150) digits: see the image, its shape or einops' error.
+
+    ``sizes`` gives axis lengths einops cannot infer, e.g. ``b1=2``.
+    """
+    import einops
+    import ipywidgets as w
+
+    from .display import _show
+    from .numbers import load_numbers
+
+    numbers = load_numbers()
+
+    def draw(pattern, sizes):
+        fig, ax = _figure(width=6, height=3)
+        try:
+            lengths = {k.strip(): int(v) for k, v in (p.split("=") for p in sizes.replace(",", " ").split())}
+            out = einops.rearrange(numbers, pattern, **lengths)
+            _show(ax, out)
+            return fig, {"shape": tuple(out.shape), "error": ""}
+        except Exception as err:  # einops' own message is the lesson here
+            ax.axis("off")
+            ax.text(0.5, 0.5, str(err).strip()[:300], ha="center", va="center", wrap=True, fontsize=8, color="tab:red")
+            return fig, {"shape": None, "error": str(err)}
+
+    return Explorer({"pattern": w.Text(value=pattern, description="pattern", layout=w.Layout(width="24em")),
+                     "sizes": w.Text(value=sizes, description="sizes")}, draw)
+
+
+# ---------------------------------------------------------------- as_strided
+def as_strided_explorer(size: str = "2, 3", stride: str = "3, 1", offset: int = 0, storage: int = 12) -> Explorer:
+    """Type a size and a stride: see which elements of a storage 0..n-1 ``as_strided`` reads, and the view."""
+    import ipywidgets as w
+    import torch
+
+    base = torch.arange(storage)
+
+    def draw(size, stride, offset):
+        fig, (top, bottom) = _figure(ncols=2, width=8, height=2.6)
+        try:
+            sz, st = _parse_shape(size), _parse_shape(stride)
+            view = torch.as_strided(base, sz, st, offset)
+            read, error = view.flatten().tolist(), ""
+        except (RuntimeError, ValueError) as err:
+            view, read, error = None, [], str(err).splitlines()[0]
+        counts = np.bincount(np.array(read, dtype=int), minlength=storage)[:storage]
+        top.imshow(counts[None, :], cmap="Oranges", vmin=0, vmax=max(1, counts.max()), aspect="auto")
+        for i in range(storage):
+            top.text(i, 0, str(i), ha="center", va="center")
+        top.set_yticks([])
+        top.set_title("storage (colour: times read)", fontsize=9)
+        bottom.axis("off")
+        if view is None:
+            bottom.text(0.5, 0.5, error, ha="center", va="center", wrap=True, fontsize=8, color="tab:red")
+        else:
+            bottom.text(0.5, 0.5, str(view.numpy()), ha="center", va="center", family="monospace")
+            bottom.set_title(f"as_strided(size={tuple(sz)}, stride={tuple(st)}, offset={offset})", fontsize=9)
+        return fig, {"read": read, "counts": counts, "error": error}
+
+    return Explorer({"size": w.Text(value=size, description="size"), "stride": w.Text(value=stride, description="stride"),
+                     "offset": w.IntSlider(value=offset, min=0, max=storage - 1, description="offset")}, draw)

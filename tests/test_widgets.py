@@ -52,3 +52,27 @@ def test_display_offers_a_static_png_and_only_that_under_the_grader(monkeypatch)
     assert "application/vnd.jupyter.widget-view+json" in bundle and base64.b64decode(bundle["image/png"]) == bytes(w.image.value)
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     assert set(w._repr_mimebundle_()) == {"image/png", "text/plain"}
+
+
+def test_einops_playground_shows_the_shape_or_einops_error():
+    w = widgets.einops_playground("b c h w -> c h (b w)")
+    assert w.data == {"shape": (3, 150, 900), "error": ""}
+    png = w.image.value
+    w.controls["pattern"].value = "b c h w -> c (b1 h) (b2 w)"
+    assert w.data["shape"] is None and "b1" in w.data["error"]
+    w.controls["pattern"].value = "(b1 b2) c h w -> c (b1 h) (b2 w)"
+    w.controls["sizes"].value = "b1=2"
+    assert w.data["shape"] == (3, 300, 450)
+    assert w.image.value != png
+
+
+def test_as_strided_explorer_highlights_what_is_read():
+    w = widgets.as_strided_explorer("2, 3", "3, 1", storage=12)
+    assert w.data["read"] == [0, 1, 2, 3, 4, 5]
+    w.controls["stride"].value = "1, 0"
+    assert w.data["read"] == [0, 0, 0, 1, 1, 1] and w.data["counts"][0] == 3
+    w.controls["offset"].value = 4
+    assert w.data["read"] == [4, 4, 4, 5, 5, 5]
+    w.controls["size"].value = "4, 4"
+    w.controls["stride"].value = "4, 1"
+    assert w.data["read"] == [] and "out of bounds" in w.data["error"]
