@@ -143,6 +143,23 @@ def _check_imports(root: Path) -> None:
         )
 
 
+def _student_kernel(platform: str) -> None:
+    """Short tracebacks from the checks; on Colab, ipywidgets through Colab's own widget manager."""
+    try:
+        from mlprereq.selfcheck import install_short_tracebacks
+
+        install_short_tracebacks()
+    except ImportError:  # an old copy of the helpers: keep IPython's full tracebacks
+        pass
+    if platform == "colab":
+        try:
+            from google.colab import output
+
+            output.enable_custom_widget_manager()
+        except (ImportError, AttributeError):
+            pass
+
+
 def setup(repo: str = "", ref: str = "main", seed: int = 0, root=None) -> Course:
     """Prepare this kernel for a course notebook; safe to call again."""
     platform = detect_platform()
@@ -162,4 +179,6 @@ def setup(repo: str = "", ref: str = "main", seed: int = 0, root=None) -> Course
         sys.path.insert(0, str(root))
     _check_imports(root)
     seed_everything(seed)
+    if not autograding:  # the grading kernel refuses custom exception hooks (a student could hide failures with one)
+        _student_kernel(platform)
     return Course(platform=platform, root=root, device=pick_device(), autograding=autograding, seed=seed)

@@ -9,3 +9,10 @@ Modules:
 """
 
 __version__ = "0.1.0"
+
+
+def check_notebook(path=None):
+    """Run every visible test of the open notebook and print a score per exercise (see mlprereq.selfcheck)."""
+    from .selfcheck import check_notebook as run
+
+    return run(path)

@@ -40,8 +40,37 @@ def generate(root: Path = ROOT, only: list[str] | None = None, db_url: str | Non
             result = api.generate_assignment(aid, force=True, create=True)
             if not result["success"]:
                 raise ReleaseError(f"nbgrader could not generate {aid}:\n{result.get('log') or result.get('error')}")
+            for path in sorted((root / "release" / aid).glob("*.ipynb")):
+                tidy_release_notebook(path)
             done.append(aid)
     return done
+
+
+HIDDEN_NOTE = "# Hidden tests ({points:g} points) run when your notebook is graded."
+
+
+def tidy_release_notebook(path: Path) -> bool:
+    """Cosmetics nbgrader leaves out: a one-line note in each emptied hidden-test cell, the setup cell collapsed.
+
+    The note's checksum is recomputed, so Validate sees an unchanged cell; at grading nbgrader's
+    OverwriteCells puts the hidden tests back from the gradebook, as for an empty cell.
+    """
+    import nbformat
+    from nbgrader.utils import compute_checksum
+
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and not cell.source.strip():
+            cell.source = HIDDEN_NOTE.format(points=float(meta.get("points", 0)))
+            meta["checksum"] = compute_checksum(cell)
+        if meta.get("grade_id") == "setup":
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True  # JupyterLab shows a one-line stub
+    after = nbformat.writes(nb)
+    if after != before:
+        path.write_text(after + "\n" if not after.endswith("\n") else after)
+    return after != before
 
 
 def fresh_release(root: Path = ROOT) -> tuple[Path, tempfile.TemporaryDirectory]:
