@@ -49,7 +49,7 @@ class TestStat:
 def collect(gradebook, root: Path, assignment: str) -> dict:
     outcomes = load_status(root, assignment)
     rows = rows_for(gradebook, assignment, outcomes)
-    graded = [r for r in rows if r.status == "graded"]
+    graded = [r for r in rows if r.status in ("graded", "needs_manual_grade")]  # pending written answers too
     tests: dict[tuple[str, str], TestStat] = {}
     assignment_obj = gradebook.find_assignment(assignment)
     for nb in assignment_obj.notebooks:
@@ -177,7 +177,7 @@ def _table(header: list[str], body: list[list]) -> str:
 
 def render_html(assignment: str, data: dict, bins) -> str:
     rows, graded, tests, cells = data["rows"], data["graded"], data["tests"], data["cells"]
-    counts = {s: sum(r.status == s for r in rows) for s in ("graded", "failed", "not_submitted")}
+    counts = {s: sum(r.status == s for r in rows) for s in ("graded", "needs_manual_grade", "failed", "not_submitted")}
     flagged = [r for r in rows if r.flags]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     summary = (f"{len(rows)} students: {counts['graded']} graded, {counts['failed']} could not be graded, "
@@ -186,7 +186,7 @@ def render_html(assignment: str, data: dict, bins) -> str:
     flag_items = "".join(
         f"<li><b>{html.escape(r.student_id)}</b> ({r.score:g}/{r.max_score:g}, {html.escape(r.status)})<ul>"
         + "".join(f"<li>{html.escape(f)}</li>" for f in r.flags) + "</ul></li>" for r in flagged) or "<li>none</li>"
-    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status != "graded" or (r.score == 0 and r.reason)]
+    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status not in ("graded", "needs_manual_grade") or (r.score == 0 and r.reason)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(assignment)}: cohort report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}
