@@ -87,6 +87,15 @@ def test_written_answers_pend_figures_survive_and_tests_are_named(tmp_path, caps
     page = (course_dir / "feedback" / "full" / "toy" / "toy.html").read_text()
     assert pngs[0].strip()[:200] in page.replace("\n", "")
 
+    # The mark scheme sits under the written answer for the TA, and never reaches the student.
+    cells = graded.cells
+    at = next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "why_double")
+    assert cells[at + 1].metadata["mlprereq"]["mark_scheme_for"] == "why_double"
+    assert "> Doubling twice multiplies by four" in cells[at + 1].source
+    assert "Mark scheme" not in page and "multiplies by four" in page  # full's answer is the model answer
+    blank_page = (course_dir / "feedback" / "blank" / "toy" / "toy.html").read_text()
+    assert "multiplies by four" not in blank_page and "Mark scheme" not in blank_page
+
     # Feedback names each test.
     assert "Test cell" not in page
     assert ">Test: double, visible</a>" in page and ">Test: double, hidden</a>" in page
@@ -101,8 +110,26 @@ def test_written_answers_pend_figures_survive_and_tests_are_named(tmp_path, caps
             for nb in sub.notebooks:
                 for g in nb.grades:
                     if g.needs_manual_grade:
-                        g.manual_score = 1
+                        g.manual_score, g.needs_manual_grade = 1, False  # what the formgrader does on save
             gb.db.commit()
     assert course(["--course", str(course_dir), "export", "toy", "--final"]) == 0
     rows = {r["student_id"]: r for r in csv.DictReader(open(course_dir / "grades.csv"))}
     assert (rows["full"]["status"], rows["full"]["score"], rows["full"]["pending_points"]) == ("graded", "7", "0")
+
+
+def test_feedback_drops_every_mark_scheme_by_default(monkeypatch):
+    from mlprereq.grading import markscheme
+    answer = nbformat.v4.new_markdown_cell("my answer", metadata={"nbgrader": {
+        "grade": True, "solution": True, "grade_id": "q", "points": 2, "schema_version": 3}})
+    nb = nbformat.v4.new_notebook(cells=[answer, markscheme.scheme_cell("q", "model answer\n\nnotes", "**MS**"),
+                                         nbformat.v4.new_markdown_cell("after")])
+    assert nb.cells[1].source == "**MS**\n\n> model answer\n>\n> notes"
+    out, _ = markscheme.HideMarkScheme().preprocess(nbformat.from_dict(nb), {})
+    assert [c.source for c in out.cells] == ["my answer", "after"]
+    # show_when_graded shows only answers a TA has graded.
+    monkeypatch.setattr(markscheme.HideMarkScheme, "_graded_answers", lambda self, nb, res: set())
+    out, _ = markscheme.HideMarkScheme(show_when_graded=True).preprocess(nbformat.from_dict(nb), {})
+    assert len(out.cells) == 2
+    monkeypatch.setattr(markscheme.HideMarkScheme, "_graded_answers", lambda self, nb, res: {"q"})
+    out, _ = markscheme.HideMarkScheme(show_when_graded=True).preprocess(nbformat.from_dict(nb), {})
+    assert len(out.cells) == 3
