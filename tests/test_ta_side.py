@@ -133,3 +133,33 @@ def test_feedback_drops_every_mark_scheme_by_default(monkeypatch):
     monkeypatch.setattr(markscheme.HideMarkScheme, "_graded_answers", lambda self, nb, res: {"q"})
     out, _ = markscheme.HideMarkScheme(show_when_graded=True).preprocess(nbformat.from_dict(nb), {})
     assert len(out.cells) == 3
+
+
+def test_cohort_figure_has_no_overlapping_text_and_names_cells():
+    import matplotlib.pyplot as plt
+    from mlprereq.grading.cohort_report import TestStat, cohort_figure
+    tests = [TestStat("nb", f"einops_puzzle_{i}__hidden_dtype", 2.0, 40, (7 * i) % 41, 1.0) for i in range(30)]
+    bins = [(float(i), float(i + 1), i % 5) for i in range(34)]
+    cells = [{"student": f"s{i:03d}", "notebook": "nb", "cell": 10 + i, "grade_id": "" if i % 2 else f"t{i}__hidden",
+              "label": f"after t{i - 1}__hidden" if i % 2 else f"t{i}__hidden", "seconds": 30.0 - i,
+              "timed_out": i == 0} for i in range(10)]
+    fig = cohort_figure(tests, bins, cells, "03_einops")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [fig._suptitle] + [t for ax in fig.axes for t in (ax.title, ax.xaxis.label, ax.yaxis.label)]
+    texts += [t for ax in fig.axes for t in ax.get_yticklabels()]
+    # x tick labels matplotlib keeps beyond the axis limits are never drawn: only the ones in view count.
+    texts += [t for ax in fig.axes for t, x in zip(ax.get_xticklabels(), ax.get_xticks())
+              if min(ax.get_xlim()) <= x <= max(ax.get_xlim())]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts if t.get_text()]
+    for i, (a, box) in enumerate(boxes):
+        for b, other in boxes[i + 1:]:
+            assert not box.overlaps(other), (a, b)
+    fig_box = fig.bbox
+    cut = [a for a, box in boxes if box.x0 < fig_box.x0 - 1 or box.x1 > fig_box.x1 + 1]
+    assert not cut, cut  # nothing cut off at the edges
+    slow = fig.axes[2]
+    labels = [t.get_text() for t in slow.get_yticklabels()]
+    assert "s001 · after t0__hidden" in labels and not any("cell 1" in label for label in labels)
+    assert min(t.get_fontsize() for ax in fig.axes for t in ax.get_yticklabels()) >= 8
+    plt.close(fig)
