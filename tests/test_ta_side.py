@@ -89,7 +89,8 @@ def test_written_answers_pend_figures_survive_and_tests_are_named(tmp_path, caps
 
     # The mark scheme sits under the written answer for the TA, and never reaches the student.
     cells = graded.cells
-    at = next(i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "why_double")
+    at = next(i for i, c in enumerate(cells)
+              if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "why_double")
     assert cells[at + 1].metadata["mlprereq"]["mark_scheme_for"] == "why_double"
     assert "> Doubling twice multiplies by four" in cells[at + 1].source
     assert "Mark scheme" not in page and "multiplies by four" in page  # full's answer is the model answer

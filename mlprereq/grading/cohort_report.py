@@ -204,7 +204,8 @@ def render_html(assignment: str, data: dict, bins) -> str:
     flag_items = "".join(
         f"<li><b>{html.escape(r.student_id)}</b> ({r.score:g}/{r.max_score:g}, {html.escape(r.status)})<ul>"
         + "".join(f"<li>{html.escape(f)}</li>" for f in r.flags) + "</ul></li>" for r in flagged) or "<li>none</li>"
-    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status not in ("graded", "needs_manual_grade") or (r.score == 0 and r.reason)]
+    scored = ("graded", "needs_manual_grade")
+    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status not in scored or (r.score == 0 and r.reason)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(assignment)}: cohort report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}

@@ -6,7 +6,8 @@ HERE`` instead (and so does the gradebook's copy of the cell), so:
 
 * :class:`ShowMarkScheme` (last of ``Autograde.autograde_preprocessors``) puts a
   markdown cell after each written answer of the autograded notebook, quoting
-  the master's text (``source/ASSIGNMENT/NOTEBOOK.ipynb`` under ``course_root``). The formgrader renders the autograded notebook, so a TA sees the
+  the master's text (``source/ASSIGNMENT/NOTEBOOK.ipynb`` under ``course_root``).
+  The formgrader renders the autograded notebook, so a TA sees the
   scheme right under the answer they are grading.
 * :class:`HideMarkScheme` (in ``GenerateFeedback.preprocessors``) removes those
   cells again before feedback is made. By default a student never sees a mark
