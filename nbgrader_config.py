@@ -56,6 +56,7 @@ try:
     from mlprereq.grading.preprocessors import (
         DropOrphanGradeMetadata, HideHiddenTests, SandboxedExecute, StderrToStdout,
     )
+    from mlprereq.grading.markscheme import HideMarkScheme, ShowMarkScheme
 except ImportError as err:
     if not PLAIN:
         raise ImportError(
@@ -73,6 +74,7 @@ if StderrToStdout is not None and not PLAIN:
     c.Autograde.autograde_preprocessors = [
         SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, StderrToStdout, LimitOutput,
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        ShowMarkScheme,  # each written answer's mark scheme under it, for the formgrader (markscheme.py)
     ]
     # A duplicated cell must not make a notebook ungradable (see preprocessors.DropOrphanGradeMetadata).
     from nbgrader.preprocessors import (  # noqa: E402
@@ -84,7 +86,8 @@ if StderrToStdout is not None and not PLAIN:
     # Feedback shows hidden tests by name, points and a one-line result, never their code (nbgrader #917).
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
     from nbgrader.preprocessors import GetGrades  # noqa: E402
-    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    # Feedback never shows a mark scheme (HideMarkScheme.show_when_graded = True shows graded ones).
+    c.GenerateFeedback.preprocessors = [GetGrades, HideMarkScheme, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
 # The grading sandbox; every limit can be set from the environment.
 _env = os.environ.get
@@ -98,5 +101,6 @@ c.SandboxedExecute.scratch_mb = int(_env("COURSE_SCRATCH_MB", "256"))
 # Compute threads per kernel; `course autograde --workers N` sets cores // N so kernels don't fight over cores.
 c.SandboxedExecute.threads = int(_env("COURSE_KERNEL_THREADS", "0"))
 c.SandboxedExecute.course_root = c.CourseDirectory.root
+c.ShowMarkScheme.course_root = c.CourseDirectory.root  # mark schemes come from source/
 # Deleted test cells are put back (and graded) rather than silently scoring 0.
 c.OverwriteCells.add_missing_cells = True

@@ -97,6 +97,9 @@ def cmd_feedback(args) -> int:
     from .grading.loop import generate_feedback
 
     result = generate_feedback(args.course, args.assignment)
+    if result["success"]:
+        from .grading.feedback_names import name_tests_in_feedback
+        name_tests_in_feedback(args.course, args.assignment)  # "Test cell" -> each test's name
     print("feedback written to feedback/" if result["success"] else result.get("log", ""))
     return 0 if result["success"] else 1
 
@@ -108,6 +111,11 @@ def cmd_export(args) -> int:
 
     with make_api(args.course).gradebook as gb:
         rows = rows_for(gb, args.assignment, load_status(args.course, args.assignment))
+    if getattr(args, "final", False):
+        from .grading.manual import refuse_final
+        if (message := refuse_final(rows)) is not None:
+            print(message)
+            return 3
     out = Path(args.out) if args.out else args.course / "grades.csv"
     write_csv(rows, out)
     print(format_table(rows))
@@ -209,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write grades.csv and print the score table")
     p.add_argument("assignment")
     p.add_argument("--out")
+    p.add_argument("--final", action="store_true", help="refuse while written answers are ungraded")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("report", help="cohort report (CSV, PNG, HTML) and the flagged submissions")

@@ -49,7 +49,7 @@ class TestStat:
 def collect(gradebook, root: Path, assignment: str) -> dict:
     outcomes = load_status(root, assignment)
     rows = rows_for(gradebook, assignment, outcomes)
-    graded = [r for r in rows if r.status == "graded"]
+    graded = [r for r in rows if r.status in ("graded", "needs_manual_grade")]  # pending written answers too
     tests: dict[tuple[str, str], TestStat] = {}
     assignment_obj = gradebook.find_assignment(assignment)
     for nb in assignment_obj.notebooks:
@@ -75,9 +75,13 @@ def collect(gradebook, root: Path, assignment: str) -> dict:
     cells = []
     for row in rows:
         for notebook, record in load_run_records(root, assignment, row.student_id).items():
+            last = ""  # the test above an ungraded cell names it: "after double__visible"
             for c in record.get("cells", []):
+                grade_id = c.get("grade_id") or ""
+                label = grade_id or (f"after {last}" if last else f"cell {c.get('index')}")
+                last = grade_id or last
                 cells.append({"student": row.student_id, "notebook": notebook, "cell": c.get("index"),
-                              "grade_id": c.get("grade_id") or "", "seconds": float(c.get("seconds", 0)),
+                              "grade_id": grade_id, "label": label, "seconds": float(c.get("seconds", 0)),
                               "timed_out": bool(c.get("timed_out"))})
     cells.sort(key=lambda c: -c["seconds"])
     return {"rows": rows, "graded": graded, "tests": list(tests.values()), "cells": cells,
@@ -131,21 +135,37 @@ def write_report(gradebook, root: Path, assignment: str, out: Path) -> Path:
 
 
 def plot(tests: list[TestStat], bins, cells, path: Path, assignment: str) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = cohort_figure(tests, bins, cells, assignment)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def cohort_figure(tests: list[TestStat], bins, cells, assignment: str):
+    """The three-panel cohort figure (pass rate per test, score histogram, slowest cells)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, max(4.5, 0.32 * max(len(tests), len(cells), 1) + 1.5)))
-    ax = axes[0]
+    # Pass rates (one row per test, the long list) get the left column; histogram and slowest cells share the right.
+    height = max(6.0, 0.3 * len(tests) + 2)
+    fig = plt.figure(figsize=(15, height), layout="constrained")
+    left, right = fig.subfigures(1, 2, width_ratios=[1.1, 1])
+    ax = left.subplots()
+    axes = [ax, *right.subplots(2, 1)]
     names = [t.grade_id for t in tests][::-1]
     rates = [100 * t.pass_rate for t in tests][::-1]
     ax.barh(names, rates, color=["#c0392b" if r < 50 else "#2e86c1" for r in rates])
     ax.set_xlim(0, 100)
     ax.set_xlabel("students passing (%)")
     ax.set_title("Pass rate per test")
-    for y, r in enumerate(rates):
-        ax.text(min(r + 1, 88), y, f"{r:.0f}%", va="center", fontsize=8)
+    ax.tick_params(axis="y", labelsize=9)
+    for y, r in enumerate(rates):  # inside a long bar (white), after a short one
+        inside = r > 85
+        ax.text(r - 1 if inside else r + 1, y, f"{r:.0f}%", va="center", ha="right" if inside else "left",
+                fontsize=8, color="white" if inside else "black")
     ax = axes[1]
     whole = len(bins) <= 21 and all(lo == int(lo) for lo, _, _ in bins)
     centres = [lo if whole else (lo + hi) / 2 for lo, hi, _ in bins]
@@ -157,16 +177,14 @@ def plot(tests: list[TestStat], bins, cells, path: Path, assignment: str) -> Non
     ax.set_title("Score histogram (graded submissions)")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax = axes[2]
-    labels = [f"{c['student']} · {c['grade_id'] or 'cell ' + str(c['cell'])}" for c in cells][::-1]
+    labels = [f"{c['student']} · {c.get('label') or c['grade_id'] or 'cell ' + str(c['cell'])}" for c in cells][::-1]
     ax.barh(labels, [c["seconds"] for c in cells][::-1],
             color=["#c0392b" if c["timed_out"] else "#7f8c8d" for c in cells][::-1])
     ax.set_xlabel("seconds (red: timed out)")
     ax.set_title("Slowest cells")
-    ax.tick_params(axis="y", labelsize=7)
-    fig.suptitle(f"{assignment}: cohort report")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    ax.tick_params(axis="y", labelsize=9)
+    fig.suptitle(f"{assignment}: cohort report", fontsize=14)
+    return fig
 
 
 def _table(header: list[str], body: list[list]) -> str:
@@ -177,7 +195,7 @@ def _table(header: list[str], body: list[list]) -> str:
 
 def render_html(assignment: str, data: dict, bins) -> str:
     rows, graded, tests, cells = data["rows"], data["graded"], data["tests"], data["cells"]
-    counts = {s: sum(r.status == s for r in rows) for s in ("graded", "failed", "not_submitted")}
+    counts = {s: sum(r.status == s for r in rows) for s in ("graded", "needs_manual_grade", "failed", "not_submitted")}
     flagged = [r for r in rows if r.flags]
     mean = sum(r.score for r in graded) / len(graded) if graded else 0.0
     summary = (f"{len(rows)} students: {counts['graded']} graded, {counts['failed']} could not be graded, "
@@ -186,7 +204,8 @@ def render_html(assignment: str, data: dict, bins) -> str:
     flag_items = "".join(
         f"<li><b>{html.escape(r.student_id)}</b> ({r.score:g}/{r.max_score:g}, {html.escape(r.status)})<ul>"
         + "".join(f"<li>{html.escape(f)}</li>" for f in r.flags) + "</ul></li>" for r in flagged) or "<li>none</li>"
-    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status != "graded" or (r.score == 0 and r.reason)]
+    scored = ("graded", "needs_manual_grade")
+    zero = [[r.student_id, r.status, r.reason] for r in rows if r.status not in scored or (r.score == 0 and r.reason)]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(assignment)}: cohort report</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}

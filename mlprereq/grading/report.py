@@ -8,9 +8,10 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 
 from .status import Outcome
+from .manual import NEEDS_MANUAL_GRADE, pending_points
 
 COLUMNS = ["student_id", "first_name", "last_name", "email", "assignment", "score", "max_score", "status", "reason",
-           "flags"]
+           "flags", "auto_score", "pending_points"]
 
 
 @dataclass
@@ -25,6 +26,11 @@ class Row:
     status: str
     reason: str
     flags: list[str] = field(default_factory=list)  # flagged for review (monkeypatching, sandbox blocks, ...)
+    pending_points: float = 0.0  # written answers not graded yet (manual.py)
+
+    @property
+    def auto_score(self) -> float:
+        return self.score  # what is graded so far; pending points are not in it
 
 
 def assignment_max_score(gradebook, assignment: str) -> float:
@@ -46,11 +52,14 @@ def rows_for(gradebook, assignment: str, outcomes: dict[str, Outcome]) -> list[R
             status, reason = ("graded", "") if sub is not None else ("not_submitted", "no submission")
         else:
             status, reason = outcome.status, outcome.reason
-        if status != "graded":
+        if status not in ("graded", NEEDS_MANUAL_GRADE):
             score = 0.0
         flags = list(getattr(outcome, "flags", None) or []) if outcome is not None else []
+        pending = pending_points(gradebook, assignment, student.id) if status == "graded" else 0.0
+        if pending:
+            status, reason = NEEDS_MANUAL_GRADE, f"{pending:g} points of written answers await a TA"
         rows.append(Row(student.id, student.first_name or "", student.last_name or "", student.email or "",
-                        assignment, score, max_score, status, reason, flags))
+                        assignment, score, max_score, status, reason, flags, pending))
     return rows
 
 
@@ -66,13 +75,15 @@ def write_csv(rows: list[Row], path: Path) -> None:
         writer.writerow(COLUMNS)
         for r in rows:
             writer.writerow([r.student_id, r.first_name, r.last_name, r.email, r.assignment,
-                             f"{r.score:g}", f"{r.max_score:g}", r.status, r.reason, " | ".join(r.flags)])
+                             f"{r.score:g}", f"{r.max_score:g}", r.status, r.reason, " | ".join(r.flags),
+                             f"{r.auto_score:g}", f"{r.pending_points:g}"])
 
 
 def format_table(rows: list[Row]) -> str:
     """The score table a TA reads in the terminal."""
     header = ("student", "assignment", "score", "status", "reason")
-    body = [(r.student_id, r.assignment, f"{r.score:g}/{r.max_score:g}", r.status, r.reason[:70]) for r in rows]
+    body = [(r.student_id, r.assignment, f"{r.score:g}/{r.max_score:g}" + (f" + {r.pending_points:g} pending"
+             if r.pending_points else ""), r.status, r.reason[:70]) for r in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body)]
     line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, body)])

@@ -298,7 +298,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
             "HOME": scratch, "TMPDIR": scratch, "MPLCONFIGDIR": self._mpl_dir(),
             "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
-            "MPLBACKEND": "agg", "PYTHONDONTWRITEBYTECODE": "1",
+            # Inline backend: plt.show() leaves an image/png output, so the formgrader and feedback show figures.
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": str(self.spec.threads or env.get("OMP_NUM_THREADS") or 2),
             ENV_NAME: self.sandbox_spec().to_json(),
         })
