@@ -105,6 +105,16 @@ def make_user_venv(s: Settings) -> Path:
         "argv": [str(venv / "bin" / "python"), "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
                  "-f", "{connection_file}"],
         "display_name": "Python 3 (ml-prereqs)", "language": "python"}, indent=1))
+    # Jupyter's data (nbconvert templates, labextensions) as the venv's own, with the kernel above in place of
+    # the checkout's (whose Python other accounts cannot run): nbgrader run by any account finds them.
+    data = venv / "share" / "jupyter"
+    data.mkdir(parents=True, exist_ok=True)
+    for entry in (Path(VENV_BIN).parent / "share" / "jupyter").iterdir():
+        link = data / entry.name
+        if entry.name != "kernels" and not link.exists():
+            link.symlink_to(entry)
+    if not (data / "kernels").exists():
+        (data / "kernels").symlink_to(kernel.parent)
     run("chmod", "-R", "a+rX", s.root / "share", venv)
     return venv / "bin"
 
