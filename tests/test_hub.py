@@ -9,6 +9,7 @@ import csv
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -218,6 +219,14 @@ def test_collect_grade_formgrader_feedback(hub, browser):
     with step(page, "student-formgrader"):
         response = page.request.get(f"{hub.url}/services/ml-prereqs/formgrader")
         assert response.status in (403, 404) or "formgrader" not in page.url
+    # Feedback HTML as root with the checkout's Python: on Debian's python3.11 (3.11.2, the accounts' venv)
+    # soupsieve cannot compile nbconvert's selectors ("Invalid character 'i'"), so `course grade` as the
+    # course account grades but writes no feedback. See docs/jupyterhub.md, "Known limits".
+    fb = subprocess.run([sys.executable, "-m", "mlprereq.cli", "--course", str(hub.course_dir), "feedback", A],
+                        capture_output=True, text=True, cwd=hub.course_dir)
+    assert fb.returncode == 0, fb.stdout + fb.stderr
+    subprocess.run(["chown", "-R", f"{hub.state['grader']}:{hub.state['graders_group']}",
+                    str(hub.course_dir / "feedback")], check=True)
     out = hub.course("hub-release", A, "--feedback")
     assert out.returncode == 0, out.stderr
     with step(page, "fetch-feedback"):
