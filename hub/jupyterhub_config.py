@@ -50,14 +50,21 @@ def home_must_exist(spawner):
     """A missing home (an unmounted share, a deleted account) stops the spawn with the fix, creating nothing."""
     import pwd
 
+    from tornado import web
+
+    def refuse(message):
+        err = web.HTTPError(503, message.replace("%", "%%"))
+        err.jupyterhub_message = message  # shown on the spawn page instead of "Unhandled error"
+        return err
+
     name = spawner.user.name
     try:
         home = pwd.getpwnam(name).pw_dir
     except KeyError:
-        raise RuntimeError(f"There is no system account {name!r} on this machine; an admin adds it with "
+        raise refuse(f"There is no system account {name!r} on this machine; an admin adds it with "
                            f"`hub/hubctl.py add-user {name}`.") from None
     if not os.path.isdir(home):
-        raise RuntimeError(f"The home folder {home} of {name} does not exist, so the server cannot start. "
+        raise refuse(f"The home folder {home} of {name} does not exist, so the server cannot start. "
                            f"An admin restores it (or runs `hub/hubctl.py add-user {name}`); nothing was created.")
 
 
