@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps release check-release demo test test-fast bench clean
+.PHONY: setup system-deps release check-release demo test test-fast bench clean hub hub-stop hub-deps
 
 setup: $(STAMP)
 
@@ -42,7 +42,7 @@ system-deps:
 	  fi; \
 	fi
 
-test: setup system-deps
+test: setup system-deps hub-deps
 	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: setup
@@ -51,6 +51,16 @@ test-fast: setup
 bench: setup
 	$(PY) bench/setup_cell.py
 	$(PY) bench/run_notebooks.py
+
+# The course on a JupyterHub at http://127.0.0.1:8631/ (docs/jupyterhub.md); run as root.
+hub-deps:
+	bash tests/install_hub_deps.sh
+
+hub: setup hub-deps
+	$(PY) hub/hubctl.py start
+
+hub-stop: setup
+	$(PY) hub/hubctl.py stop
 
 clean:
 	rm -rf autograded submitted feedback gradebook.db grades.csv demo

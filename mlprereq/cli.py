@@ -3,6 +3,8 @@
     course release [--check] [ASSIGNMENT ...]   regenerate release/ from source/
     course roster ROSTER.csv                    add the students of a CSV to the gradebook
     course collect ASSIGNMENT --zip FILE        LMS zip -> submitted/
+    course collect ASSIGNMENT --exchange        a JupyterHub's nbgrader exchange -> submitted/
+    course hub-release ASSIGNMENT [--feedback]  release to (or feedback through) the exchange
     course autograde ASSIGNMENT [--student ID] [--workers N | --scheduler ADDR] [--force]
                                                 grade submissions (one broken notebook never stops the batch)
     course feedback ASSIGNMENT                  HTML feedback in feedback/
@@ -63,9 +65,38 @@ def cmd_collect(args) -> int:
     from .grading.collect import collect_zip, submitted_students
     from .nbgrader_api import load_config
 
+    if getattr(args, "exchange", False):
+        return hub_command(args, "collect")
+    if not args.zip:
+        print("error: collect needs --zip FILE or --exchange", file=sys.stderr)
+        return 2
     collect_zip(args.course, args.assignment, Path(args.zip), load_config(args.course))
     print(f"{len(submitted_students(args.course, args.assignment))} submissions in submitted/")
     return 0
+
+
+def hub_command(args, what: str) -> int:
+    from . import exchange
+
+    exchange.as_course_owner(args.course, sys.argv[1:])  # root: as the account that owns the exchange
+    try:
+        if what == "collect":
+            for line in exchange.collect(args.course, args.assignment):
+                print(line)
+            from .grading.collect import submitted_students
+            print(f"{len(submitted_students(args.course, args.assignment))} submissions in submitted/")
+        elif args.feedback:
+            print(exchange.release_feedback(args.course, args.assignment))
+        else:
+            print(exchange.release(args.course, args.assignment))
+    except exchange.HubError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_hub_release(args) -> int:
+    return hub_command(args, "release")
 
 
 def cmd_autograde(args) -> int:
@@ -111,6 +142,8 @@ def cmd_export(args) -> int:
 
     with make_api(args.course).gradebook as gb:
         rows = rows_for(gb, args.assignment, load_status(args.course, args.assignment))
+    from .exchange import late_flags
+    late_flags(args.course, args.assignment, rows)  # a deadline in course.toml marks late submissions
     if getattr(args, "final", False):
         from .grading.manual import refuse_final
         if (message := refuse_final(rows)) is not None:
@@ -187,8 +220,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("collect", help="collect an LMS zip of submissions")
     p.add_argument("assignment")
-    p.add_argument("--zip", required=True)
+    p.add_argument("--zip")
+    p.add_argument("--exchange", action="store_true", help="collect from the JupyterHub's nbgrader exchange")
     p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser("hub-release", help="release an assignment (or its feedback) through the exchange")
+    p.add_argument("assignment")
+    p.add_argument("--feedback", action="store_true", help="release feedback/ to the students instead")
+    p.set_defaults(func=cmd_hub_release)
 
     for name, func, doc in [("autograde", cmd_autograde, "autograde submissions"),
                             ("grade", cmd_grade, "roster, collect, autograde, feedback, export")]:

@@ -1,0 +1,89 @@
+"""A real course hub for tests/test_hub.py: started with hub/hubctl.py, removed (accounts too) afterwards."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HUBCTL = [sys.executable, str(REPO / "hub" / "hubctl.py")]
+ARTIFACTS = REPO / "tests" / "artifacts"
+PASSWORD = "test-password"
+
+
+def missing_tools() -> list[str]:
+    """What the hub test needs from outside Python; tests/install_hub_deps.sh installs it."""
+    need = []
+    if not Path("/usr/bin/chromium").exists():
+        need.append("Debian's chromium (apt-get install chromium)")
+    if not (REPO / "hub" / "node" / "node_modules" / ".bin" / "configurable-http-proxy").exists():
+        need.append("configurable-http-proxy (npm install --prefix hub/node configurable-http-proxy@5.3.0)")
+    if os.geteuid() != 0:
+        need.append("root (the hub makes system accounts)")
+    if not Path("/usr/bin/python3.11").exists():
+        need.append("/usr/bin/python3.11 (apt-get install python3.11-venv)")
+    return need
+
+
+class Hub:
+    def __init__(self, root: Path, port: int, prefix: str):
+        self.root, self.port, self.prefix = Path(root), port, prefix
+        self.env = dict(os.environ, HUB_ROOT=str(root), HUB_PORT=str(port), HUB_PREFIX=prefix)
+        self.url = f"http://127.0.0.1:{port}"
+
+    @property
+    def state(self) -> dict:
+        return json.loads((self.root / "state" / "hub.json").read_text())
+
+    @property
+    def course_dir(self) -> Path:
+        return self.root / "course"
+
+    def user(self, short: str) -> str:
+        return self.prefix + short
+
+    def ctl(self, *args, check=True):
+        return subprocess.run([*HUBCTL, *args], env=self.env, check=check, capture_output=True, text=True,
+                              timeout=600)
+
+    def as_user(self, user: str, *cmd, check=False, timeout=600):
+        """A command run as a hub account, in its home (what a terminal on its server would do)."""
+        home = Path(os.path.expanduser(f"~{user}"))
+        env = {"PATH": f"{self.root / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": str(home), "USER": user,
+               "JUPYTER_CONFIG_PATH": f"{self.root / 'etc' / 'student'}:{REPO / '.venv' / 'etc' / 'jupyter'}"}
+        return subprocess.run(["runuser", "-u", user, "--", "env", *[f"{k}={v}" for k, v in env.items()], *cmd],
+                              cwd=home if home.is_dir() else "/", capture_output=True, text=True, check=check,
+                              timeout=timeout)
+
+    def course(self, *args, timeout=1800):
+        """`course ...` as the course account, as a TA runs it in the formgrader's terminal."""
+        grader = self.state["grader"]
+        env = {"PATH": f"{self.root / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": str(self.root / "home" / grader)}
+        return subprocess.run(["runuser", "-u", grader, "--", "env", *[f"{k}={v}" for k, v in env.items()],
+                               str(self.root / "venv" / "bin" / "python"), "-m", "mlprereq.cli", "--course",
+                               str(self.course_dir), *args], capture_output=True, text=True, timeout=timeout,
+                              cwd=self.course_dir)
+
+
+@contextmanager
+def running_hub(root: Path, port: int, prefix: str, students: int, deadline: str):
+    hub = Hub(root, port, prefix)
+    try:
+        out = hub.ctl("start", "--students", str(students), "--password", PASSWORD, "--deadline", deadline,
+                      check=False)
+        if out.returncode:
+            log = root / "state" / "jupyterhub.log"
+            raise RuntimeError(f"hub start failed:\n{out.stdout}\n{out.stderr}\n"
+                               + (log.read_text()[-3000:] if log.exists() else ""))
+        hub.start_output = out.stdout
+        yield hub
+    finally:
+        log = root / "state" / "jupyterhub.log"
+        if log.exists():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(log, ARTIFACTS / "hub-jupyterhub.log")
+        hub.ctl("stop", "--purge", check=False)

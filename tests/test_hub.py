@@ -1,0 +1,271 @@
+"""A cohort on a real JupyterHub (hub/): logins in headless Chromium, the exchange, the formgrader, feedback.
+
+One hub for the whole module (tests run in file order): accounts mlpt-*, 127.0.0.1:8741-8745,
+everything removed afterwards. Screenshots of a failed step go to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from hub_helpers import ARTIFACTS, PASSWORD, REPO, missing_tools, running_hub
+
+pytestmark = pytest.mark.slow
+A = "03_einops"
+NB = "einops_einsum.ipynb"
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    need = missing_tools()
+    assert not need, "the hub test needs: " + "; ".join(need) + " (tests/install_hub_deps.sh installs them)"
+    root = Path(tempfile.mkdtemp(prefix="mlpt-hub-", dir="/tmp"))  # students must reach their homes in it
+    os.chmod(root, 0o755)
+    # A deadline in the past: every submission here is late and must be marked so.
+    with running_hub(root, 8741, "mlpt-", students=2, deadline="2026-01-01T00:00:00+00:00") as h:
+        yield h
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        yield b
+        b.close()
+
+
+@contextmanager
+def step(page, name: str):
+    """Keep a screenshot (and the page text) of a step that fails."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"hub-{name}.png"), full_page=True)
+            (ARTIFACTS / f"hub-{name}.txt").write_text(page.inner_text("body"))
+        except Exception:  # the page itself is gone: the original error says why
+            pass
+        raise
+
+
+def login(browser, hub, user: str, then: str = "**/lab**"):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(60_000)
+    with step(page, f"login-{user}"):
+        page.goto(hub.url + "/hub/login")
+        page.fill("#username_input", user)
+        page.fill("#password_input", PASSWORD)
+        page.click("#login_submit")
+        page.wait_for_url(then, timeout=180_000)
+    return page
+
+
+def open_assignments(page):
+    page.wait_for_selector("text=Nbgrader", timeout=120_000)
+    page.click("text=Nbgrader")
+    page.click("text=Assignment List")
+    page.wait_for_selector("#released_assignments_list .list_item, #fetched_assignments_list .list_item",
+                           timeout=60_000)
+
+
+def solved_notebook() -> str:
+    """The release notebook with every exercise solved (from the master), as a student would have it."""
+    from mlprereq import notebooks
+
+    master = nbformat.read(REPO / "source" / A / NB, as_version=4)
+    release = nbformat.read(REPO / "release" / A / NB, as_version=4)
+    return nbformat.writes(notebooks.fill_solutions(release, master, set(notebooks.exercises(master))))
+
+
+def test_students_see_only_the_assignments_tab(hub, browser):
+    page = login(browser, hub, hub.user("ada"))
+    with step(page, "menu"):
+        page.wait_for_selector("text=Nbgrader", timeout=120_000)
+        page.click("text=Nbgrader")
+        menu = page.inner_text(".lm-Menu")
+        assert "Assignment List" in menu
+        assert "Formgrader" not in menu and "Create" not in menu
+        # The server extension is off too, not just the menu entry.
+        response = page.request.get(f"{hub.url}/user/{hub.user('ada')}/formgrader")
+        assert response.status == 404
+    page.close()
+
+
+def test_student_fetches_and_submits_twice_in_the_browser(hub, browser):
+    ada = hub.user("ada")
+    page = login(browser, hub, ada)
+    with step(page, "fetch"):
+        open_assignments(page)
+        page.click("#released_assignments_list .list_item button:has-text('Fetch')")
+        page.wait_for_selector("#fetched_assignments_list .list_item:has-text('03_einops')")
+    home = Path(os.path.expanduser(f"~{ada}"))
+    assert (home / A / NB).is_file()
+    with step(page, "submit-first"):
+        page.click("#fetched_assignments_list .list_item button:has-text('Submit')")
+        page.wait_for_selector("#submitted_assignments_list .list_item:has-text('03_einops')")
+    # Work on the notebook (as ada, in her home), validate it, then submit again: the last one counts.
+    (home / A / NB).write_text(solved_notebook())
+    subprocess.run(["chown", f"{ada}:{ada}", str(home / A / NB)], check=True)
+    with step(page, "edit"):
+        page.goto(f"{hub.url}/user/{ada}/lab/tree/{A}/{NB}")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.locator(".jp-MarkdownCell").first.click()
+        page.keyboard.press("b")  # a new code cell below, typed into and saved, as a student works
+        page.keyboard.press("Enter")
+        page.keyboard.type("# my notes: einsum reads like the maths")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Control+s")
+        page.wait_for_timeout(2000)
+    edited = nbformat.read(home / A / NB, as_version=4)
+    assert any("my notes" in c.source for c in edited.cells)
+    with step(page, "validate-submit-second"):
+        page.goto(f"{hub.url}/user/{ada}/lab")
+        open_assignments(page)
+        page.click("#fetched_assignments_list .list_item button:has-text('Submit')")
+        page.wait_for_function(
+            "document.querySelector('#submitted_assignments_list').innerText.split(' UTC').length >= 3",
+            timeout=60_000)
+    out = hub.as_user(ada, "nbgrader", "validate", f"{A}/{NB}")
+    assert "Success! Your notebook passes all the tests." in out.stdout + out.stderr
+    inbound = hub.root / "exchange" / "ml-prereqs" / "inbound"
+    assert len([p for p in os.listdir(inbound) if p.startswith(ada + "+")]) == 2
+    page.close()
+
+
+def test_second_student_cannot_read_the_first_or_the_inbound(hub):
+    ada, grace = hub.user("ada"), hub.user("grace")
+    assert hub.as_user(grace, "nbgrader", "fetch_assignment", A).returncode == 0
+    assert hub.as_user(grace, "nbgrader", "submit", A).returncode == 0
+    ada_home = Path(os.path.expanduser(f"~{ada}"))
+    denied = hub.as_user(grace, "cat", str(ada_home / A / NB))
+    assert denied.returncode != 0 and "Permission denied" in denied.stderr
+    inbound = hub.root / "exchange" / "ml-prereqs" / "inbound"
+    listing = hub.as_user(grace, "ls", str(inbound))
+    assert listing.returncode != 0 and "Permission denied" in listing.stderr
+    for secret in (hub.course_dir / "source", hub.course_dir / "nbgrader_config.py", REPO / "source"):
+        assert hub.as_user(grace, "ls", str(secret)).returncode != 0, f"a student can read {secret}"
+
+
+def test_submitting_an_unreleased_assignment_is_refused(hub):
+    ada = hub.user("ada")
+    home = Path(os.path.expanduser(f"~{ada}"))
+    work = home / "99_never"
+    work.mkdir()
+    (work / "mine.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    subprocess.run(["chown", "-R", f"{ada}:{ada}", str(work)], check=True)
+    out = hub.as_user(ada, "nbgrader", "submit", "99_never")
+    assert out.returncode != 0
+    assert "Assignment not found" in out.stdout + out.stderr
+    assert (work / "mine.ipynb").is_file()  # the student's work stays where it was
+
+
+def test_wrong_exchange_permissions_and_database_down_are_explained(hub):
+    exchange = hub.root / "exchange"
+    os.chmod(exchange, 0o755)
+    try:
+        out = hub.course("hub-release", A)
+        assert out.returncode == 1 and "chmod 1777" in out.stderr, out.stderr
+    finally:
+        os.chmod(exchange, 0o1777)
+    pg = hub.state["pg_data"]
+    pg_ctl = shutil.which("pg_ctl") or str(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))[-1])
+    subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "-D", pg, "-m", "fast", "-w", "stop"], check=True,
+                   capture_output=True)
+    try:
+        out = hub.course("collect", A, "--exchange")
+        assert out.returncode == 1 and "does not answer" in out.stderr and "make hub" in out.stderr, out.stderr
+        assert not (hub.course_dir / "submitted").exists()  # nothing half-collected
+    finally:
+        subprocess.run(["runuser", "-u", "postgres", "--", pg_ctl, "-D", pg, "-l", f"{pg}/server.log", "-w",
+                        "-o", f"-p {hub.port + 4} -k {pg} -c listen_addresses=127.0.0.1", "start"], check=True,
+                       capture_output=True)
+
+
+def test_collect_grade_formgrader_feedback(hub, browser):
+    ada, grace = hub.user("ada"), hub.user("grace")
+    out = hub.course("collect", A, "--exchange")
+    assert out.returncode == 0, out.stderr
+    assert f"{ada}: submitted" in out.stdout and "marked late" in out.stdout
+    out = hub.course("grade", A, "--workers", "2", "--quiet")
+    assert out.returncode == 0, out.stdout + out.stderr
+    rows = {r["student_id"]: r for r in csv.DictReader(open(hub.course_dir / "grades.csv"))}
+    # the last (solved) submission counted
+    assert float(rows[ada]["score"]) == float(rows[ada]["max_score"]) > 0, (rows, out.stdout[-3000:])
+    assert float(rows[grace]["score"]) < float(rows[ada]["score"])
+    assert "late by" in rows[ada]["flags"] and rows[ada]["first_name"] == "Ada"
+
+    page = login(browser, hub, hub.user("ta"))
+    with step(page, "formgrader"):
+        page.goto(f"{hub.url}/services/ml-prereqs/formgrader/manage_submissions/{A}")
+        page.wait_for_selector("text=Lovelace", timeout=120_000)
+        text = page.inner_text("body")
+        assert "Lovelace, Ada" in text and "Hopper, Grace" in text
+        assert "None, None" not in text
+    page.close()
+    # A student has no access to the formgrader service.
+    page = login(browser, hub, ada)
+    with step(page, "student-formgrader"):
+        response = page.request.get(f"{hub.url}/services/ml-prereqs/formgrader")
+        assert response.status in (403, 404) or "formgrader" not in page.url
+    # Feedback HTML as root with the checkout's Python: on Debian's python3.11 (3.11.2, the accounts' venv)
+    # soupsieve cannot compile nbconvert's selectors ("Invalid character 'i'"), so `course grade` as the
+    # course account grades but writes no feedback. See docs/jupyterhub.md, "Known limits".
+    fb = subprocess.run([sys.executable, "-m", "mlprereq.cli", "--course", str(hub.course_dir), "feedback", A],
+                        capture_output=True, text=True, cwd=hub.course_dir)
+    assert fb.returncode == 0, fb.stdout + fb.stderr
+    subprocess.run(["chown", "-R", f"{hub.state['grader']}:{hub.state['graders_group']}",
+                    str(hub.course_dir / "feedback")], check=True)
+    out = hub.course("hub-release", A, "--feedback")
+    assert out.returncode == 0, out.stderr
+    with step(page, "fetch-feedback"):
+        page.goto(f"{hub.url}/user/{ada}/lab")
+        open_assignments(page)
+        page.click("#submitted_assignments_list button:has-text('Fetch Feedback')")
+        home = Path(os.path.expanduser(f"~{ada}"))
+        for _ in range(60):
+            feedback = list(home.glob(f"{A}/feedback/*/*.html"))
+            if feedback:
+                break
+            page.wait_for_timeout(1000)
+    if not feedback:
+        by_hand = hub.as_user(ada, "nbgrader", "fetch_feedback", A)
+        exchange = subprocess.run(["ls", "-lR", str(hub.root / "exchange")], capture_output=True, text=True).stdout
+        raise AssertionError(f"no feedback arrived:\n{out.stdout}\n{by_hand.stdout}{by_hand.stderr}\n{exchange}")
+    html = feedback[0].read_text()
+    master = nbformat.read(REPO / "source" / A / NB, as_version=4)
+    hidden = [line for c in master.cells for line in c.source.split("### BEGIN HIDDEN TESTS")[1:]]
+    assert hidden, "the master has hidden tests"
+    for block in hidden:
+        code = block.split("### END HIDDEN TESTS")[0].strip().splitlines()
+        for line in code[:3]:
+            assert line.strip() not in html or len(line.strip()) < 12, f"hidden test code in feedback: {line}"
+    page.close()
+
+
+def test_student_without_home_gets_a_clear_message(hub, browser):
+    grace = hub.user("grace")
+    home = Path(os.path.expanduser(f"~{grace}"))
+    moved = home.with_name(home.name + ".away")
+    subprocess.run(["pkill", "-u", grace, "-f", "jupyterhub.singleuser"], check=False)
+    home.rename(moved)
+    try:
+        page = login(browser, hub, grace, then="**/hub/**")
+        with step(page, "no-home"):
+            page.wait_for_selector("text=does not exist", timeout=120_000)
+            assert "nothing was created" in page.inner_text("body")
+        assert not home.exists()
+        page.close()
+    finally:
+        moved.rename(home)
