@@ -395,3 +395,18 @@ def test_a_check_against_the_tests_own_expected_value_holds_the_student_to_it():
     assert "differ" in compare_records(run(torch.tensor([0.2, 0.8]), probs), reference)
     # The expected value handed in by the student's kernel is checked too: a changed test gains nothing.
     assert "differ" in compare_records(run(torch.tensor([0.2, 0.8]), torch.tensor([0.2, 0.8])), reference)
+
+
+def test_zero_dimensional_results_keep_their_shape():
+    """A 0-d tensor, a 0-d array and a NumPy scalar are recorded with shape (), like a Python number."""
+    import numpy as np
+    import torch
+
+    from mlprereq.grading.differential import to_tensor
+    from mlprereq.grading.kernel.record import recorder
+
+    begin, record, end = recorder()
+    begin()
+    for value in (torch.tensor(9.0), np.array(3.0), np.float64(2.0), 1.5):
+        record("all_close", value, {})
+    assert [tuple(to_tensor(r["value"]).shape) for r in end()] == [(), (), (), ()]

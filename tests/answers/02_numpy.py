@@ -768,3 +768,26 @@ RIGHT += [
     ("why_mask_is_not_relu", "the number as a float", "why_mask_is_not_relu = 3.0\n"),
     ("why_sigmoid_is_positive", "the number computed", "why_sigmoid_is_positive = 1 + 1\n"),
 ]
+
+
+# --- Inputs unchanged in the last three function exercises too.
+WRONG += [
+    ("one_hot", "writes the encoding's row numbers into labels", """
+def one_hot(labels, num_classes):
+    out = np.zeros((len(labels), num_classes))
+    out[np.arange(len(labels)), labels] = 1
+    labels[:] = 0
+    return out
+"""),
+    ("select_confident", "sorts each row of probs in place first", """
+def select_confident(probs, threshold):
+    keep = probs.max(axis=1) >= threshold
+    probs.sort(axis=1)
+    return probs[keep]
+"""),
+    ("accuracy", "exponentiates the logits in place", """
+def accuracy(logits, labels):
+    np.exp(logits, out=logits)
+    return float(np.mean(logits.argmax(axis=-1) == labels))
+"""),
+]

@@ -115,12 +115,6 @@ def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times() -> np.ndarray:
     ((points**2).sum() + 5).backward()
     return points.grad
 '''),
-    ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "never clears the gradient: a second call returns twice the gradient", '''
-def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times() -> np.ndarray:
-    points = one_thousand_random_points
-    ((points**2).sum() + 5).backward()
-    return points.grad.detach().numpy()
-'''),
     ("gradient_of_x_squared_plus_y_squared_plus_5_thousand_times", "takes the mean instead of the sum, which divides the gradient by 2000", '''
 def gradient_of_x_squared_plus_y_squared_plus_5_thousand_times() -> np.ndarray:
     points = one_thousand_random_points

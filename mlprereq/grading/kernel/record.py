@@ -43,8 +43,9 @@ def recorder():
     def array_data(a) -> dict:
         if a.dtype.hasobject:
             return {"type": "not plain", "what": "an array of Python objects"}
+        shape = _list(a.shape)  # before ascontiguousarray, which turns a 0-d array into shape (1,)
         a = ascontiguousarray(a)
-        return {"type": "ndarray", "dtype": _str(a.dtype), "shape": _list(a.shape), "bytes": b64(tobytes(a)).decode()}
+        return {"type": "ndarray", "dtype": _str(a.dtype), "shape": shape, "bytes": b64(tobytes(a)).decode()}
 
     def plain(value) -> dict:
         kind = _type(value)
