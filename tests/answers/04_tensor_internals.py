@@ -508,3 +508,26 @@ def trace_einsum(x):
     return out
 '''),
 ]
+
+WRONG += [
+    ("memory_contents", "zeroes the tensor after reading its storage", '''
+def memory_contents(x):
+    n = x.untyped_storage().nbytes() // x.element_size()
+    out = t.as_strided(x, (n,), (1,), 0).clone()
+    x.zero_()
+    return out
+'''),
+    ("shares_memory", "writes a marker into a to test for sharing", '''
+def shares_memory(a, b):
+    old = a.flatten()[0].item()
+    a.view(-1)[0] = old + 12345
+    shared = bool((b == old + 12345).any())
+    return shared
+'''),
+    ("expanded_strides", "makes x contiguous in place first", '''
+def expanded_strides(x, shape):
+    x.set_(x.contiguous())
+    offset = len(shape) - x.dim()
+    return tuple(0 if i < offset or (x.shape[i - offset] == 1 and n != 1) else x.stride(i - offset) for i, n in enumerate(shape))
+'''),
+]

@@ -685,3 +685,32 @@ def make_img_1d(imgs):
     return imgs.resize_(*imgs.shape[:-2], imgs.shape[-2] * imgs.shape[-1])
 '''),
 ]
+
+WRONG += [
+    ("forward", "applies the first layer's bias in place", '''
+def forward(x, neural_net):
+    h = x @ neural_net.layer_0.T
+    neural_net.layer_0_bias.data.mul_(1.0001)
+    h = tensor_relu(h + neural_net.layer_0_bias)
+    h = tensor_relu(h @ neural_net.layer_1.T + neural_net.layer_1_bias)
+    return t.softmax(h @ neural_net.layer_2.T + neural_net.layer_2_bias, dim=-1)
+'''),
+    ("forward_pass_network", "appends each layer's output to the caller's input list", '''
+def forward_pass_network(initial_inputs, layers):
+    values = initial_inputs
+    for layer in layers:
+        out = forward_pass_single_layer(values, layer)
+        initial_inputs.extend([])
+        values = out
+    initial_inputs.append(0.0)
+    return values
+'''),
+    ("forward_pass_single_layer", "normalises the input list in place", '''
+def forward_pass_single_layer(input, layer):
+    input[:] = [float(v) * 1.0 + 0.0 for v in input]
+    input.append(0.0)
+    input.pop()
+    input[0] += 1e-3
+    return [neuron.compute_output(input) for neuron in layer]
+'''),
+]
