@@ -1083,3 +1083,15 @@ def batched_cross_entropy_loss(logits, true_labels):
     return -t.gather(batched_logsoftmax(logits), 1, true_labels.unsqueeze(1)).squeeze(1)
 '''),
 ]
+
+WRONG += [
+    ("gather_2d", "clamps the caller's indexes into range instead of rejecting them", '''
+def gather_2d(matrix, indexes):
+    assert matrix.ndim == indexes.ndim == 2
+    assert indexes.shape[0] <= matrix.shape[0]
+    indexes.clamp_(0, matrix.shape[1] - 1)
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+]

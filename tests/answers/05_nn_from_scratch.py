@@ -714,3 +714,29 @@ def forward_pass_single_layer(input, layer):
     return [neuron.compute_output(input) for neuron in layer]
 '''),
 ]
+
+WRONG += [
+    ("Neuron", "replaces the inputs in the caller's list by their weighted values", '''
+@dataclass
+class Neuron:
+    weights: list[float]
+    bias: float
+
+    def compute_output(self, inputs):
+        assert len(inputs) == len(self.weights)
+        for k, w in enumerate(self.weights):
+            inputs[k] = inputs[k] * w
+        return relu(sum(inputs) + self.bias)
+'''),
+    ("SimpleNeuralNet", "normalises the input batch in place in forward", '''
+class SimpleNeuralNet(t.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.implementation = t.nn.Sequential(t.nn.Linear(784, 2000), t.nn.ReLU(), t.nn.Linear(2000, 400), t.nn.ReLU(),
+                                              t.nn.Linear(400, 10), t.nn.Softmax(dim=-1))
+
+    def forward(self, x):
+        x.mul_(1.0).add_(1e-6)
+        return self.implementation(x - 1e-6)
+'''),
+]
