@@ -115,3 +115,11 @@ def compare_records(student: list | None, reference: list) -> str | None:
     if len(student) != len(reference):
         return f"the hidden test checked {len(student)} results instead of {len(reference)}"
     return None
+
+
+def warm() -> None:
+    """Compare once, so that torch's first-call costs (about a second) are paid before grading starts."""
+    zeros = base64.b64encode(np.zeros(2, "float32").tobytes()).decode()
+    value = {"type": "tensor", "dtype": "float32", "shape": [2], "bytes": zeros}
+    for kind in ("all_close", "all_equal"):
+        assert compare_one({"kind": kind, "value": value}, {"kind": kind, "value": value, "options": {}}) is None

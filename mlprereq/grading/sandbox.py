@@ -469,7 +469,23 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.private_dir = None
 
 
-_REFERENCES: dict = {}  # (master path, its sha256) -> grade_id -> records: one reference run per source version
+_REFERENCES: dict = {}  # (master path, reference_key) -> grade_id -> records, in this process
+# What decides what a master's test cells record, besides the master itself.
+_RECORDING_CODE = ("checks.py", "rules.py", "grading/kernel/record.py")
+
+
+def reference_key(master: Path) -> str:
+    """A version of ``master`` and of the code and libraries that record its checks: the master's records
+    are run once per key and kept on disk (status.save_reference), so later runs and workers reuse them."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(master.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for name in _RECORDING_CODE:
+        digest.update((package / name).read_bytes())
+    for lib in ("torch", "numpy", "einops"):
+        digest.update(f"{lib}={version(lib)};".encode())
+    return digest.hexdigest()[:16]
 
 
 def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
@@ -560,11 +576,14 @@ class SandboxedExecute(Execute):
                 self._record["notes"].append(f"notebook deadline ({self.notebook_deadline} s) reached before {name}")
             return cell, resources
         unverified = False
-        if test and self.guard and not self._clean:
-            unverified = self._guard_check("before-test", name, cell) is None
-        self._clean = False
         differential = self._differential_cell(cell, name)
-        nonce = self._begin_recording() if differential else None
+        nonce = secrets.token_hex(8) if differential else None
+        begin = [("begin", repr(nonce))] if differential else []  # sent with the check: one round trip
+        if test and self.guard and not self._clean:
+            unverified = self._guard_check("before-test", name, cell, then=begin) is None
+        elif begin:
+            self._guard_calls(begin)
+        self._clean = False
         # A hidden test leaves nothing in the kernel's history (In, _ih, _i<N>, Out, the history manager).
         self._store_history = not is_hidden_test(cell)
         if test or nbutils.is_locked(cell) or index == 0:
@@ -602,10 +621,15 @@ class SandboxedExecute(Execute):
         killed = self._kill_strays()
         if killed:
             self._flag("processes", f"{name} left {killed} processes behind (killed)")
+        end = [("end", repr(nonce))] if differential else []  # sent before the check: one round trip
+        checked = test and self.guard and self._armed
+        if checked:
+            findings = self._guard_check("after-test", name, cell, first=end)
+        elif end:
+            self._guard_calls(end)
         if differential:
-            self._finish_differential(cell, name, self._end_recording(nonce))
-        if test and self.guard and self._armed:
-            findings = self._guard_check("after-test", name, cell)
+            self._finish_differential(cell, name, self._records(nonce))
+        if checked:
             if findings is None or unverified:
                 cell.outputs.append(_error_output("GradingGuardError", "the test helpers could not be verified"))
             elif findings:
@@ -647,13 +671,8 @@ class SandboxedExecute(Execute):
             return False
         return self._role == "reference" or (isinstance(self._reference, dict) and name in self._reference)
 
-    def _begin_recording(self) -> str:
-        nonce = secrets.token_hex(8)
-        self._silent(self.GUARD_CALL.format(method="begin", args=repr(nonce)))
-        return nonce
-
-    def _end_recording(self, nonce: str) -> list | None:
-        self._silent(self.GUARD_CALL.format(method="end", args=repr(nonce)))
+    def _records(self, nonce: str) -> list | None:
+        """What the guard's ``end(nonce)`` handed over: the test cell's checks as plain data."""
         path = os.path.join(self.km.private_dir or "", f"records-{nonce}.json")
         try:
             with open(path) as f:
@@ -684,14 +703,26 @@ class SandboxedExecute(Execute):
         root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
         if root is None or not info.get("assignment") or not info.get("notebook"):
             return {}
-        master = CourseLayout.at(root).source(info["assignment"]) / f"{info['notebook']}.ipynb"
+        assignment, notebook = info["assignment"], info["notebook"]
+        master = CourseLayout.at(root).source(assignment) / f"{notebook}.ipynb"
         try:
-            key = (str(master), hashlib.sha256(master.read_bytes()).hexdigest())
+            key = reference_key(master)
         except OSError:
             return {}
-        if key not in _REFERENCES:
-            _REFERENCES[key] = self._run_reference(master)
-        return _REFERENCES[key]
+        if (str(master), key) not in _REFERENCES:
+            _REFERENCES[(str(master), key)] = self._saved_reference(root, assignment, notebook, master, key)
+        return _REFERENCES[(str(master), key)]
+
+    def _saved_reference(self, root: Path, assignment: str, notebook: str, master: Path, key: str) -> dict:
+        """The master's records from grading_status/ (status.py), else from a run of the master, then saved."""
+        with status.reference_lock(root, assignment, notebook):
+            saved = status.load_reference(root, assignment, notebook, key)
+            if saved is not None:
+                return saved
+            records = self._run_reference(master)
+            if records:  # a failed reference run is not kept: the next process tries again
+                status.save_reference(root, assignment, notebook, key, records)
+            return records
 
     def _run_reference(self, master: Path) -> dict:
         ref = type(self)(config=self.config)
@@ -743,8 +774,16 @@ class SandboxedExecute(Execute):
         except Exception:  # noqa: BLE001
             return None
 
-    GUARD_CALL = ("[c for c in (0).__class__.__subclasses__() "
-                  "if c.__name__ == '_mlprereq_grading_guard'][0].{method}({args})")
+    # The guard class, found where no student cell can rebind it (see kernel_boot.py).
+    GUARD = "[c for c in (0).__class__.__subclasses__() if c.__name__ == '_mlprereq_grading_guard']"
+    GUARD_CALL = GUARD + "[0].{method}({args})"
+
+    def _guard_calls(self, calls: list[tuple[str, str]], timeout: float = 20) -> dict | None:
+        """Call the guard's methods in order, in one request (each request is a round trip to the kernel;
+        a test cell needs two to four). No name is bound in the student's namespace; if one call raises,
+        the later ones do not run, and a check that does not answer is flagged."""
+        steps = ", ".join(f"g.{method}({args})" for method, args in calls)
+        return self._silent(f"[({steps},) for g in {self.GUARD}]", timeout=timeout)
 
     def _arm(self) -> None:
         self._armed = True
@@ -752,15 +791,16 @@ class SandboxedExecute(Execute):
         if not self.guard:
             return
         nonce = secrets.token_hex(8)
-        self._silent(self.GUARD_CALL.format(method="arm", args=repr(nonce)), timeout=60)
+        self._guard_calls([("arm", repr(nonce))], timeout=60)
         reports = self._drain_events()
         if not any(r.get("nonce") == nonce for r in reports):
             self._flag("guard", "the tamper guard did not start in this kernel")
 
-    def _guard_check(self, phase: str, name: str, cell) -> list[str] | None:
-        """What the guard found and put back; None when it did not answer (then the test is not trusted)."""
+    def _guard_check(self, phase: str, name: str, cell, first=(), then=()) -> list[str] | None:
+        """What the guard found and put back; None when it did not answer (then the test is not trusted).
+        ``first`` and ``then``: guard calls sent in the same request, before and after the check."""
         nonce = secrets.token_hex(8)
-        reply = self._silent(self.GUARD_CALL.format(method="check", args=f"{nonce!r}, {phase!r}"))
+        reply = self._guard_calls([*first, ("check", f"{nonce!r}, {phase!r}"), *then])
         reports = [r for r in self._drain_events() if r.get("nonce") == nonce]
         if reply is None or not reports:
             self._flag("tamper", f"the tamper guard did not answer {phase} {name}")

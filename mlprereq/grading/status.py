@@ -6,6 +6,7 @@
     grading_status/<assignment>.gradebook.json             the gradebook was prepared from these sources (gradebook.py)
     grading_status/<assignment>/<student>.log              nbgrader's log of a failed grading (failure_log)
     grading_status/<assignment>/runs/<student>/<nb>.json   the sandbox's run record of each notebook
+    grading_status/<assignment>/references/<nb>-<key>.json what the master's test cells recorded (differential.py)
 
 Fingerprints (what a grade depends on) and :func:`needs_grading` (what a resumed
 run must grade again) live here too: they decide from these files.
@@ -20,6 +21,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import shutil
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -117,6 +119,43 @@ def load_run_records(root: Path, assignment: str, student: str) -> dict[str, dic
 
 def clear_run_records(root: Path, assignment: str, student: str) -> None:
     shutil.rmtree(run_record_path(root, assignment, student, "x").parent, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- the master's reference records
+def reference_path(root: Path, assignment: str, notebook: str, key: str) -> Path:
+    """Where the records of ``notebook``'s master run live, for one version (``key``) of it and the grader."""
+    return folder(root) / assignment / "references" / f"{notebook}-{key}.json"
+
+
+def load_reference(root: Path, assignment: str, notebook: str, key: str) -> dict | None:
+    try:
+        return json.loads(reference_path(root, assignment, notebook, key).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def save_reference(root: Path, assignment: str, notebook: str, key: str, records: dict) -> None:
+    path = reference_path(root, assignment, notebook, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob(f"{notebook}-*.json"):  # earlier versions are never read again
+        old.unlink(missing_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(records))
+    os.replace(tmp, path)  # readers see the whole file or none
+
+
+@contextmanager
+def reference_lock(root: Path, assignment: str, notebook: str):
+    """One process at a time runs a notebook's master: workers starting together wait for the first one,
+    then read what it saved, instead of each running the master themselves."""
+    path = folder(root) / assignment / "references" / f"{notebook}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 # --------------------------------------------------------------------------- what a grade depends on
