@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .widgets import _bundle, _figure, _png
+from .widgets import _bundle, _png
 
 __all__ = ["TrainingWidget", "nn_training", "NotDone"]
 
@@ -37,6 +37,7 @@ class History:
     train_accuracy: list[float] = field(default_factory=list)
     held_out_accuracy: list[float] = field(default_factory=list)
     misclassified: list[tuple[int, int, int]] = field(default_factory=list)  # (held-out index, true, predicted)
+    wrong: int = 0  # how many held-out digits the trained net gets wrong
     stopped: str = ""  # why training stopped early, if it did
 
 
@@ -122,49 +123,79 @@ class Trainer:
                 break
         with torch.no_grad():
             guesses = self._call(self.predict, self.test_images, net).argmax(-1)
-        wrong = (guesses != self.test_labels).nonzero().flatten()[:GALLERY_SIZE].tolist()
-        history.misclassified = [(i, int(self.test_labels[i]), int(guesses[i])) for i in wrong]
+        wrong = (guesses != self.test_labels).nonzero().flatten().tolist()
+        history.wrong = len(wrong)
+        history.misclassified = [(i, int(self.test_labels[i]), int(guesses[i])) for i in wrong[:GALLERY_SIZE]]
         return history
 
 
-def draw_history(history: History | None, note: str = ""):
-    """Loss (left) and accuracy (right) against the step."""
-    fig, (left, right) = _figure(ncols=2, width=8, height=2.8)
-    if history is not None and history.steps:
-        left.plot(history.steps, history.loss, marker=".", color="tab:blue")
-        right.plot(history.steps, history.train_accuracy, marker=".", label="training images")
-        right.plot(history.steps, history.held_out_accuracy, marker=".", label="held-out images")
-        right.legend(fontsize=8)
-    left.set(xlabel="step", ylabel="loss (mean squared error)", title="loss")
-    right.set(xlabel="step", ylabel="accuracy", title="accuracy", ylim=(0, 1))
-    if note:
-        fig.suptitle(note, fontsize=9)
-    return fig
+class LossPlot:
+    """Loss (left) and accuracy (right) against the step: one figure, its lines updated, redrawn as PNG."""
+
+    def __init__(self):
+        from matplotlib.figure import Figure
+
+        # A fixed layout, not "constrained": it is redrawn many times while the net trains.
+        self.figure = Figure(figsize=(8, 2.8), dpi=80)
+        self.figure.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.82, wspace=0.3)
+        left, right = self.axes = self.figure.subplots(1, 2)
+        (self.loss,) = left.plot([], [], marker=".", color="tab:blue")
+        (self.train,) = right.plot([], [], marker=".", label="training images")
+        (self.held_out,) = right.plot([], [], marker=".", label="held-out images")
+        right.legend(fontsize=8, loc="lower right")
+        left.set(xlabel="step", ylabel="mean squared error", title="loss")
+        right.set(xlabel="step", ylabel="accuracy", title="accuracy", ylim=(0, 1))
+        self.title = self.figure.suptitle("", fontsize=9)
+
+    def png(self, history: History | None, note: str = "") -> bytes:
+        history = history or History()
+        self.loss.set_data(history.steps, history.loss)
+        self.train.set_data(history.steps, history.train_accuracy)
+        self.held_out.set_data(history.steps, history.held_out_accuracy)
+        left, right = self.axes
+        left.relim()
+        left.autoscale_view()
+        right.set_xlim(left.get_xlim())
+        self.title.set_text(note)
+        return _png(self.figure)
+
+
+def advice(history: History) -> str:
+    """One sentence on the learning rate, read from how the loss moved."""
+    first, last = history.loss[0], history.loss[-1]
+    if last > first:
+        return "The loss went up: this learning rate is too large, the steps overshoot."
+    if first - last < 0.01 * first:
+        return "The loss barely moved: this learning rate is too small (or train for more steps)."
+    return "The loss went down."
 
 
 def draw_gallery(history: History | None, images):
-    """The held-out digits the trained net gets wrong, with the true and the guessed digit."""
-    cols = GALLERY_SIZE // 2
-    fig, axes = _figure(ncols=cols, width=8, height=1.9)
+    """The first held-out digits the trained net gets wrong, each with its true digit and the net's guess."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 3.2), dpi=80, layout="constrained")
+    axes = fig.subplots(2, GALLERY_SIZE // 2).flat
     found = history.misclassified if history is not None else []
-    for ax, (i, true, guess) in zip(axes, found[:cols]):
+    for ax, (i, true, guess) in zip(axes, found):
         ax.imshow(images[i].reshape(28, 28).cpu().numpy(), cmap="gray")
         ax.set_title(f"is {true}, guess {guess}", fontsize=8, color="tab:red")
-    for ax in axes:
+    for ax in fig.axes:
         ax.axis("off")
     if history is None:
-        fig.suptitle("Misclassified held-out digits appear here after training.", fontsize=9)
+        fig.suptitle("Held-out digits the net gets wrong appear here after training.", fontsize=9)
     elif not found:
-        fig.suptitle("No held-out digit is misclassified.", fontsize=9)
+        fig.suptitle("The net gets every held-out digit right.", fontsize=9)
     else:
-        fig.suptitle(f"Some held-out digits the net gets wrong ({len(found)} shown at most {GALLERY_SIZE})", fontsize=9)
+        fig.suptitle(f"Held-out digits the net gets wrong: {history.wrong} of {len(images)}; the first "
+                     f"{len(found)}", fontsize=9)
     return fig
 
 
 class TrainingWidget:
     """A learning-rate slider, a steps slider, a Train button, the live plot, the gallery and a message."""
 
-    def __init__(self, init, step, predict, device="cpu", data=None, every: int = 5,
+    def __init__(self, init, step, predict, device="cpu", data=None, every: int | None = None,
                  learning_rate: float = 10.0, steps: int = 100):
         import ipywidgets as w
 
@@ -179,7 +210,8 @@ class TrainingWidget:
         self.button = w.Button(description="Train", button_style="primary", icon="play")
         self.button.on_click(lambda _button: self.train())
         self.status = w.HTML()
-        self.image = w.Image(format="png", value=_png(draw_history(None, "Press Train: a fresh net learns with your code.")))
+        self.plot = LossPlot()
+        self.image = w.Image(format="png", value=self.plot.png(None, "Press Train: a fresh net learns with your code."))
         self.gallery = w.Image(format="png", value=_png(draw_gallery(None, None)))
         self.widget = w.VBox([w.HBox([*self.controls.values(), self.button]), self.status, self.image, self.gallery])
 
@@ -204,11 +236,12 @@ class TrainingWidget:
         self._say(f"Training with learning rate {lr:.3g} for {steps} steps...")
 
         def redraw(history):
-            self.image.value = _png(draw_history(history, f"learning rate {lr:.3g}, step {history.steps[-1]} of {steps}"))
+            self.image.value = self.plot.png(history, f"learning rate {lr:.3g}, step {history.steps[-1]} of {steps}")
 
         try:
             trainer = self._trainer()
-            self.history = history = trainer.train(lr, steps, self.every, on_measure=redraw)
+            every = self.every or max(1, steps // 10)  # about ten redraws a run: each costs a fraction of a second
+            self.history = history = trainer.train(lr, steps, every, on_measure=redraw)
         except NotDone as err:
             self._say(str(err), "tab:red")
             return None
@@ -219,7 +252,8 @@ class TrainingWidget:
             self._say(f"Stopped: {history.stopped}.", "tab:red")
         else:
             self._say(f"Done: loss {history.loss[0]:.4f} → {history.loss[-1]:.4f}, held-out accuracy "
-                      f"{history.held_out_accuracy[-1]:.1%} after {steps} steps at learning rate {lr:.3g}.")
+                      f"{history.held_out_accuracy[-1]:.1%} after {steps} steps at learning rate {lr:.3g}. "
+                      + advice(history))
         return history
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -230,7 +264,7 @@ class StaticTrainingFigure:
     """What the grader shows instead: the empty plot and one sentence, with nothing loaded or trained."""
 
     def __init__(self):
-        self.image_png = _png(draw_history(None, "An interactive training widget (not run when the notebook is graded)."))
+        self.image_png = LossPlot().png(None, "An interactive training widget (not run when the notebook is graded).")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         return _bundle(self.image_png, None, "<TrainingWidget: static>")

@@ -110,6 +110,17 @@ def tiny_step(net, inputs, expected_outputs, learning_rate):
             p -= learning_rate * p.grad
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny matrices on a shared, loaded machine: more threads only fight over the cores."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def digits():
     from mlprereq.mnist import load_mnist
@@ -126,29 +137,30 @@ def trained(widget, learning_rate, steps):
 
 
 def test_nn_training_learns_at_a_sane_rate_and_shows_what_it_gets_wrong(digits):
-    w = widgets.nn_training(TinyNet, tiny_step, tiny_forward, data=digits, every=5)
+    w = widgets.nn_training(TinyNet, tiny_step, tiny_forward, data=digits, every=10)
     assert w.history is None and "Train" in w.button.description  # nothing trains until the button is pressed
     redraws = []
     w.image.observe(lambda change: redraws.append(change["new"]), names="value")
     plot, gallery = trained(w, 10.0, 60)
     h = w.history
-    assert h.steps == list(range(0, 61, 5)) and len(redraws) == 12  # the plot is redrawn while it trains
+    assert h.steps == list(range(0, 61, 10)) and len(redraws) == 6  # the plot is redrawn while it trains
     assert h.loss[-1] < 0.75 * h.loss[0] and h.held_out_accuracy[-1] > 0.5
     assert bytes(w.image.value) != plot and bytes(w.gallery.value) != gallery
-    assert 0 < len(h.misclassified) <= 12
+    assert 0 < len(h.misclassified) <= 12 and h.wrong >= len(h.misclassified)
     for i, true, guess in h.misclassified:
         assert true == int(digits.test_labels[i]) and guess != true
-    assert w.message.startswith("Done: loss") and not w.button.disabled
+    assert w.message.startswith("Done: loss") and "went down" in w.message and not w.button.disabled
 
 
 def test_nn_training_with_a_huge_rate_blows_up_or_stalls(digits):
-    w = widgets.nn_training(TinyNet, tiny_step, tiny_forward, data=digits, every=5)
+    w = widgets.nn_training(TinyNet, tiny_step, tiny_forward, data=digits, every=10)
     trained(w, 10_000.0, 60)
     h = w.history
-    assert h.stopped or min(h.loss[1:]) > 0.9 * h.loss[0], h.loss
-    assert "too large" in w.message or h.held_out_accuracy[-1] < 0.5, w.message
+    assert h.stopped or min(h.loss[1:]) > h.loss[0], h.loss  # overshoots at once, then stays high (or diverges)
+    assert h.held_out_accuracy[-1] < 0.5 and "too large" in w.message, w.message
     trained(w, 0.01, 20)  # and a tiny rate barely moves
     assert abs(w.history.loss[-1] - w.history.loss[0]) < 0.01 * w.history.loss[0]
+    assert "too small" in w.message
 
 
 def test_nn_training_says_which_function_is_not_done(digits):
