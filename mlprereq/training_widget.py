@@ -52,6 +52,10 @@ def _students_function(tb) -> str:
     return name if name not in ("<module>", "<lambda>") else "your code"
 
 
+def _name(fn) -> str:
+    return getattr(fn, "__name__", "your function")
+
+
 def _explain(err: Exception) -> NotDone:
     where = _students_function(err.__traceback__)
     if isinstance(err, NotImplementedError):
@@ -82,6 +86,8 @@ class Trainer:
         with torch.random.fork_rng(devices=[]):  # leave the notebook's random numbers as they were
             torch.manual_seed(self.seed)
             net = self._call(self.init)
+        if not hasattr(net, "__dict__"):
+            raise NotDone(f"`{_name(self.init)}` returned {net!r}, not a net: does it end with `return`?")
         for name, value in list(vars(net).items()):
             if isinstance(value, torch.Tensor) and value.device != torch.device(self.device):
                 setattr(net, name, value.detach().to(self.device).requires_grad_())
@@ -93,12 +99,23 @@ class Trainer:
         except Exception as err:  # the student's code: said in one sentence, not a traceback
             raise _explain(err) from err
 
+    def _outputs(self, net, images):
+        """``predict`` on a batch, checked to be a (batch, 10) tensor."""
+        import torch
+
+        out = self._call(self.predict, images, net)
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (len(images), 10):
+            got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise NotDone(f"`{_name(self.predict)}` gave {got} for {len(images)} images; "
+                          f"it should give a ({len(images)}, 10) tensor.")
+        return out
+
     def measure(self, net, history: History, step: int) -> None:
         import torch
 
         with torch.no_grad():
-            out = self._call(self.predict, self.train_images, net)
-            held_out = self._call(self.predict, self.test_images, net)
+            out = self._outputs(net, self.train_images)
+            held_out = self._outputs(net, self.test_images)
         history.steps.append(step)
         history.loss.append(torch.nn.functional.mse_loss(out.float(), self.targets).item())
         history.train_accuracy.append((out.argmax(-1) == self.train_labels).float().mean().item())
@@ -122,7 +139,7 @@ class Trainer:
                                    "this learning rate is too large, the steps overshoot")
                 break
         with torch.no_grad():
-            guesses = self._call(self.predict, self.test_images, net).argmax(-1)
+            guesses = self._outputs(net, self.test_images).argmax(-1)
         wrong = (guesses != self.test_labels).nonzero().flatten().tolist()
         history.wrong = len(wrong)
         history.misclassified = [(i, int(self.test_labels[i]), int(guesses[i])) for i in wrong[:GALLERY_SIZE]]

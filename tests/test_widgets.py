@@ -182,6 +182,20 @@ def test_nn_training_says_which_function_is_not_done(digits):
     w.button.click()
     assert "`broken_step` raised RuntimeError" in w.message
 
+    def initialize():
+        TinyNet()  # forgot the return
+
+    w = widgets.nn_training(initialize, tiny_step, tiny_forward, data=digits)
+    w.button.click()
+    assert "`initialize` returned None, not a net" in w.message
+
+    def flat_forward(x, net):
+        return tiny_forward(x, net).sum(-1)  # (batch,) instead of (batch, 10)
+
+    w = widgets.nn_training(TinyNet, tiny_step, flat_forward, data=digits)
+    w.button.click()
+    assert "`flat_forward` gave (500,) for 500 images; it should give a (500, 10) tensor" in w.message
+
 
 def test_nn_training_under_the_grader_is_a_static_figure_that_loads_and_trains_nothing(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
