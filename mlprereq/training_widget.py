@@ -187,21 +187,24 @@ def advice(history: History) -> str:
     return "The loss went down."
 
 
-def draw_gallery(history: History | None, images):
+def draw_gallery(history: History | None, images=None):
     """The first held-out digits the trained net gets wrong, each with its true digit and the net's guess."""
     from matplotlib.figure import Figure
 
+    if history is None:  # before training: one line of text, cheap to draw at run-all
+        fig = Figure(figsize=(8, 0.4), dpi=80)
+        fig.text(0.5, 0.5, "Held-out digits the net gets wrong appear here after training.",
+                 ha="center", va="center", fontsize=9)
+        return fig
     fig = Figure(figsize=(8, 3.2), dpi=80, layout="constrained")
     axes = fig.subplots(2, GALLERY_SIZE // 2).flat
-    found = history.misclassified if history is not None else []
+    found = history.misclassified
     for ax, (i, true, guess) in zip(axes, found):
         ax.imshow(images[i].reshape(28, 28).cpu().numpy(), cmap="gray")
         ax.set_title(f"is {true}, guess {guess}", fontsize=8, color="tab:red")
     for ax in fig.axes:
         ax.axis("off")
-    if history is None:
-        fig.suptitle("Held-out digits the net gets wrong appear here after training.", fontsize=9)
-    elif not found:
+    if not found:
         fig.suptitle("The net gets every held-out digit right.", fontsize=9)
     else:
         fig.suptitle(f"Held-out digits the net gets wrong: {history.wrong} of {len(images)}; the first "
@@ -229,7 +232,7 @@ class TrainingWidget:
         self.status = w.HTML()
         self.plot = LossPlot()
         self.image = w.Image(format="png", value=self.plot.png(None, "Press Train: a fresh net learns with your code."))
-        self.gallery = w.Image(format="png", value=_png(draw_gallery(None, None)))
+        self.gallery = w.Image(format="png", value=_png(draw_gallery(None)))
         self.widget = w.VBox([w.HBox([*self.controls.values(), self.button]), self.status, self.image, self.gallery])
 
     def _trainer(self) -> Trainer:
