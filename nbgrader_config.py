@@ -89,6 +89,13 @@ if StderrToStdout is not None and not PLAIN:
     # Feedback never shows a mark scheme (HideMarkScheme.show_when_graded = True shows graded ones).
     c.GenerateFeedback.preprocessors = [GetGrades, HideMarkScheme, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
+if not PLAIN:
+    # Validate (the command, the JupyterLab button, the hub's Assignments tab) reports a score per exercise and a
+    # total first, then one short message per failing test, instead of every traceback (mlprereq/validate.py).
+    from mlprereq.validate import install as _install_course_validator  # noqa: E402
+
+    _install_course_validator()
+
 # The grading sandbox; every limit can be set from the environment.
 _env = os.environ.get
 c.SandboxedExecute.sandbox = _env("COURSE_SANDBOX", "auto")  # auto | bwrap | limits | off

@@ -126,7 +126,14 @@ def write_student_config(s: Settings, course_id: str) -> None:
     (d / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {course_id!r}\n"
-        f"c.Exchange.root = {str(s.exchange)!r}\n")
+        f"c.Exchange.root = {str(s.exchange)!r}\n"
+        "# Validate reports a score per exercise and short messages (mlprereq/validate.py).\n"
+        "try:\n"
+        "    from mlprereq.validate import install\n"
+        "except ImportError:  # a server without the course package: nbgrader's own report\n"
+        "    pass\n"
+        "else:\n"
+        "    install()\n")
     (d / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": False}}}, indent=1))
     (d / "labconfig" / "page_config.json").write_text(json.dumps({"disabledExtensions": {

@@ -134,8 +134,22 @@ def _close_new_figures(before: set) -> None:
         plt.close(num)
 
 
-def run_visible_tests(nb: dict, user_ns: dict, shell=None) -> list[Result]:
-    """One Result per exercise with a visible test, in notebook order."""
+def verdict(err: BaseException | None) -> tuple[str, str] | None:
+    """None for a pass, else (status, message): a NotImplementedError means the exercise is not attempted."""
+    if err is None:
+        return None
+    if isinstance(err, NotImplementedError):
+        return "not attempted", "not attempted"
+    return "fail", _first_line(err)
+
+
+def tally(nb: dict, outcome) -> list[Result]:
+    """One Result per exercise with a visible test, in notebook order.
+
+    ``outcome(cell)`` judges one visible test cell: None when it passed, else
+    ``(status, message)`` as ``verdict`` gives. Emptied (hidden) test cells are
+    not judged, only counted as points the grader adds.
+    """
     results: dict[str, Result] = {}
     for cell in nb.get("cells", []):
         meta = _grading(cell)
@@ -144,19 +158,32 @@ def run_visible_tests(nb: dict, user_ns: dict, shell=None) -> list[Result]:
         exercise = meta.get("grade_id", "?").split("__", 1)[0]
         points = float(meta.get("points", 0) or 0)
         result = results.setdefault(exercise, Result(exercise, 0.0, 0.0, "pass"))
-        source = _source(cell)
-        if not _has_code(source):  # an emptied hidden-test cell: counted, run at grading
+        if not _has_code(_source(cell)):  # an emptied hidden-test cell: counted, run at grading
             result.hidden_points += points
             continue
         result.points += points
-        err = _run(source, user_ns, shell)
-        if err is None:
+        judged = outcome(cell)
+        if judged is None:
             result.earned += points
-        elif isinstance(err, NotImplementedError) and result.status != "fail":
-            result.status, result.message = "not attempted", "not attempted"
-        else:
-            result.status, result.message = "fail", _first_line(err)
+        elif judged[0] == "fail" or result.status == "pass":  # one failure outweighs "not attempted"
+            result.status, result.message = judged
     return [r for r in results.values() if r.points]
+
+
+def summary_lines(results: list[Result]) -> list[str]:
+    """One line per exercise, then the total (and the hidden points still to come)."""
+    width = max([len(r.exercise) for r in results] + [8])
+    earned, total = sum(r.earned for r in results), sum(r.points for r in results)
+    hidden = sum(r.hidden_points for r in results)
+    passed = sum(r.status == "pass" for r in results)
+    return [r.line(width) for r in results] + [
+        f"Visible tests: {_num(earned)} / {_num(total)} points ({passed} of {len(results)} exercises pass)."
+        + (f" Hidden tests ({_num(hidden)} more points) run when your notebook is graded." if hidden else "")]
+
+
+def run_visible_tests(nb: dict, user_ns: dict, shell=None) -> list[Result]:
+    """Run each visible test cell in the student's namespace: one Result per exercise."""
+    return tally(nb, lambda cell: verdict(_run(_source(cell), user_ns, shell)))
 
 
 def check_notebook(path=None) -> list[Result]:
@@ -170,14 +197,7 @@ def check_notebook(path=None) -> list[Result]:
     user_ns = shell.user_ns if shell is not None else vars(sys.modules["__main__"])
     nb, where = find_notebook(path, user_ns=user_ns)
     results = run_visible_tests(nb, user_ns, shell)
-    width = max([len(r.exercise) for r in results] + [8])
-    for r in results:
-        print(r.line(width))
-    earned, total = sum(r.earned for r in results), sum(r.points for r in results)
-    hidden = sum(r.hidden_points for r in results)
-    passed = sum(r.status == "pass" for r in results)
-    print(f"Visible tests: {_num(earned)} / {_num(total)} points ({passed} of {len(results)} exercises pass)."
-          + (f" Hidden tests ({_num(hidden)} more points) run when your notebook is graded." if hidden else ""))
+    print("\n".join(summary_lines(results)))
     print(f"({where}; run your exercise cells first: the tests use what the kernel has now.)")
     return results
 

@@ -19,7 +19,7 @@ import os
 import numpy as np
 
 __all__ = ["Explorer", "softmax_temperature", "broadcasting_explorer", "gradient_descent_losses",
-           "einops_playground", "as_strided_explorer"]
+           "einops_playground", "as_strided_explorer", "nn_training"]
 
 
 def _png(fig) -> bytes:
@@ -52,10 +52,15 @@ class Explorer:
         self.image.value = _png(fig)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"image/png": base64.b64encode(self.image.value).decode(), "text/plain": f"<{type(self).__name__}: {self.values()}>"}
-        if not os.environ.get("NBGRADER_EXECUTION"):
-            bundle.update(self.widget._repr_mimebundle_() or {})
-        return bundle
+        return _bundle(self.image.value, self.widget, f"<{type(self).__name__}: {self.values()}>")
+
+
+def _bundle(png: bytes, widget, text: str) -> dict:
+    """The figure as a static PNG, plus the live widget (if any) except under the grader."""
+    bundle = {"image/png": base64.b64encode(png).decode(), "text/plain": text}
+    if widget is not None and not os.environ.get("NBGRADER_EXECUTION"):
+        bundle.update(widget._repr_mimebundle_() or {})
+    return bundle
 
 
 def _figure(ncols=1, width=6.0, height=3.0):
@@ -234,3 +239,15 @@ def as_strided_explorer(size: str = "2, 3", stride: str = "3, 1", offset: int = 
 
     return Explorer({"size": w.Text(value=size, description="size"), "stride": w.Text(value=stride, description="stride"),
                      "offset": w.IntSlider(value=offset, min=0, max=storage - 1, description="offset")}, draw)
+
+
+# ---------------------------------------------------------------- training a net (05)
+def nn_training(init, step, predict, device="cpu", **options):
+    """Train the student's MNIST net with a chosen learning rate: live loss and accuracy, misclassified digits.
+
+    ``init()`` makes a net, ``step(net, inputs, targets, learning_rate)`` is one training step and
+    ``predict(inputs, net)`` gives the (batch, 10) outputs; see ``mlprereq.training_widget``.
+    """
+    from .training_widget import nn_training as make
+
+    return make(init, step, predict, device=device, **options)
