@@ -1,4 +1,5 @@
 """The TA's side of issue 14 on a really graded cohort: pending written answers, figures, named tests."""
+import base64
 import csv
 import shutil
 
@@ -84,6 +85,9 @@ def test_written_answers_pend_figures_survive_and_tests_are_named(tmp_path, caps
     pngs = [o["data"]["image/png"] for c in graded.cells if c.cell_type == "code"
             for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(pngs) == 1
+    # Drawn at the graded kernels' 72 dpi (mlprereq/grading/kernel/matplotlibrc): half the pixels of 100 dpi.
+    width = int.from_bytes(base64.b64decode(pngs[0])[16:20], "big")
+    assert 300 < width <= 6.4 * 72, width
     page = (course_dir / "feedback" / "full" / "toy" / "toy.html").read_text()
     assert pngs[0].strip()[:200] in page.replace("\n", "")
 

@@ -300,6 +300,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             "IPYTHONDIR": os.path.join(scratch, ".ipython"), "JUPYTER_RUNTIME_DIR": os.path.join(scratch, ".jupyter"),
             # Inline backend: plt.show() leaves an image/png output, so the formgrader and feedback show figures.
             "MPLBACKEND": "module://matplotlib_inline.backend_inline", "PYTHONDONTWRITEBYTECODE": "1",
+            "MATPLOTLIBRC": os.path.join(os.path.dirname(__file__), "kernel", "matplotlibrc"),
             "OMP_NUM_THREADS": str(self.spec.threads or env.get("OMP_NUM_THREADS") or 2),
             ENV_NAME: self.sandbox_spec().to_json(),
         })
