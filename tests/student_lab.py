@@ -109,9 +109,13 @@ class Notebook:
         return self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell")
 
     def wait_idle(self, timeout: float = 120_000) -> None:
-        """The kernel is started and idle (JupyterLab's execution indicator in the toolbar)."""
-        self.page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']",
-                                    timeout=timeout)
+        """The kernel is connected and idle: the status bar reads "<kernel> | Idle" (before it connects, the
+        toolbar's execution indicator already says idle)."""
+        self.page.wait_for_function(
+            "() => { const bar = document.querySelector('#jp-main-statusbar');"
+            " const dot = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');"
+            " return bar && /\\| Idle/.test(bar.innerText) && dot && dot.dataset.status === 'idle'; }",
+            timeout=timeout)
 
     def tab_classes(self) -> str:
         return self.page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current").get_attribute("class")
