@@ -15,7 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+REPO_DIR = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "tests")]
 from hub_helpers import REPO, launch_chromium  # noqa: E402
 from student_lab import Lab, Notebook, student_copy  # noqa: E402
 
