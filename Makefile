@@ -8,12 +8,13 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ml-prereqs)" >/dev/null
+	$(PY) -m mlprereq.trust >/dev/null  # course notebooks open trusted in JupyterLab
 	touch $(STAMP)
 
 release: setup
@@ -50,6 +51,7 @@ test-fast: setup
 
 bench: setup
 	$(PY) bench/setup_cell.py
+	$(PY) bench/browser_setup.py
 	$(PY) bench/run_notebooks.py
 
 # The course on a JupyterHub at http://127.0.0.1:8631/ (docs/jupyterhub.md); run as root.

@@ -47,10 +47,27 @@ def generate(root: Path = ROOT, only: list[str] | None = None, db_url: str | Non
 
 
 HIDDEN_NOTE = "# Hidden tests ({points:g} points) run when your notebook is graded."
+# The kernel students run: `make setup` and hub/hubctl.py install it under this name.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ml-prereqs)", "language": "python"}
+
+
+def kernel_metadata() -> dict:
+    """The notebook metadata JupyterLab writes once the course kernel starts (kernelspec, language_info).
+
+    A release notebook that already holds exactly these opens unmodified; otherwise JupyterLab fills
+    them in and the tab shows "modified" before the student has typed anything. language_info is
+    ipykernel's own (its version is this Python's).
+    """
+    import copy
+
+    from ipykernel.ipkernel import IPythonKernel
+
+    return {"kernelspec": dict(KERNELSPEC), "language_info": copy.deepcopy(IPythonKernel.language_info)}
 
 
 def tidy_release_notebook(path: Path) -> bool:
-    """Cosmetics nbgrader leaves out: a one-line note in each emptied hidden-test cell, the setup cell collapsed.
+    """Cosmetics nbgrader leaves out: a one-line note in each emptied hidden-test cell, the setup cell collapsed,
+    the course kernel's metadata (so that JupyterLab opens the notebook unmodified).
 
     The note's checksum is recomputed, so Validate sees an unchanged cell; at grading nbgrader's
     OverwriteCells puts the hidden tests back from the gradebook, as for an empty cell.
@@ -60,6 +77,7 @@ def tidy_release_notebook(path: Path) -> bool:
 
     nb = nbformat.read(path, as_version=4)
     before = nbformat.writes(nb)
+    nb.metadata.update(kernel_metadata())
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution") and not cell.source.strip():
@@ -84,13 +102,25 @@ def fresh_release(root: Path = ROOT) -> tuple[Path, tempfile.TemporaryDirectory]
     return scratch / "release", tmp
 
 
+def _comparable(path: Path) -> bytes:
+    """A file's bytes; for a notebook, without the Python patch version (the one thing machines may differ in)."""
+    data = path.read_bytes()
+    if path.suffix == ".ipynb":
+        import json
+
+        nb = json.loads(data)
+        nb.get("metadata", {}).get("language_info", {}).pop("version", None)
+        return json.dumps(nb, sort_keys=True).encode()
+    return data
+
+
 def differences(a: Path, b: Path) -> list[str]:
     """Relative paths that differ between two folder trees."""
     out = []
 
     def walk(cmp: filecmp.dircmp, prefix: str):
         out.extend(prefix + n for n in cmp.left_only + cmp.right_only + cmp.funny_files)
-        out.extend(prefix + n for n in cmp.common_files if (Path(cmp.left) / n).read_bytes() != (Path(cmp.right) / n).read_bytes())
+        out.extend(prefix + n for n in cmp.common_files if _comparable(Path(cmp.left) / n) != _comparable(Path(cmp.right) / n))
         for name, sub in cmp.subdirs.items():
             walk(sub, prefix + name + "/")
 

@@ -87,3 +87,31 @@ def running_hub(root: Path, port: int, prefix: str, students: int, deadline: str
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(log, ARTIFACTS / "hub-jupyterhub.log")
         hub.ctl("stop", "--purge", check=False)
+
+
+# ---------------------------------------------------------------- Playwright, shared with test_student_browser.py
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's (make system-deps); playwright cannot download browsers here
+
+
+def launch_chromium(playwright):
+    """Headless Debian Chromium, or a failure that says how to install it."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)"
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+
+
+@contextmanager
+def screenshot_on_failure(page, name: str):
+    """Keep a screenshot and the page text of a step that fails, in tests/artifacts/, and say so."""
+    try:
+        yield
+    except BaseException as err:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+            (ARTIFACTS / f"{name}.txt").write_text(page.inner_text("body"))
+        except Exception:  # the page itself is gone: the original error says why
+            pass
+        print(f"screenshot of the failed step: {ARTIFACTS / name}.png")  # pytest shows it with the failure
+        if isinstance(err, AssertionError):
+            err.args = (f"{err.args[0] if err.args else ''}\n(screenshot: {ARTIFACTS / name}.png)",)
+        raise

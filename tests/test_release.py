@@ -69,3 +69,27 @@ def test_nbsrc_parses_every_kind_of_cell():
     assert nb.cells[1].source == "hello"
     with pytest.raises(ValueError, match="needs points"):
         nbsrc.script_to_notebook("# %% test id=t\nassert True\n")
+
+
+def test_release_carries_the_course_kernels_metadata(master):
+    """JupyterLab rewrites kernelspec/language_info that differ from the kernel's, marking the notebook modified."""
+    from ipykernel.ipkernel import IPythonKernel
+
+    nb = nbformat.read(release_path(master), as_version=4)
+    assert nb.metadata["kernelspec"] == {"name": "python3", "display_name": "Python 3 (ml-prereqs)",
+                                         "language": "python"}
+    ours = {k: v for k, v in nb.metadata["language_info"].items() if k != "version"}
+    kernels = {k: v for k, v in IPythonKernel.language_info.items() if k != "version"}
+    assert ours == kernels
+    assert nb.metadata["language_info"]["version"].split(".")[:2] == ["3", "11"]
+
+
+def test_differences_ignore_only_the_python_patch_version(tmp_path):
+    nb = nbformat.read(release_path(MASTERS[0]), as_version=4)
+    for name, version, source in [("a", "3.11.2", "x = 1"), ("b", "3.11.7", "x = 1"), ("c", "3.11.7", "x = 2")]:
+        nb.metadata["language_info"]["version"] = version
+        nb.cells[-1].source = source
+        (tmp_path / name).mkdir()
+        nbformat.write(nb, tmp_path / name / "n.ipynb")
+    assert release.differences(tmp_path / "a", tmp_path / "b") == []
+    assert release.differences(tmp_path / "a", tmp_path / "c") == ["n.ipynb"]
