@@ -63,7 +63,7 @@ hub: setup hub-deps
 hub-stop: setup
 	$(PY) hub/hubctl.py stop
 
-# Times `make hub` and a 20-student cohort's grade-to-feedback (bench/hub_bench.py; as root, ~10 min).
+# Times `make hub` and a 20-student cohort's grade-to-feedback (bench/hub_bench.py; as root, 10-25 min).
 hub-bench: setup hub-deps
 	$(PY) bench/hub_bench.py $(BENCH_ARGS)
 
