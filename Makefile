@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup system-deps release check-release demo test test-fast bench clean hub hub-stop hub-deps
+.PHONY: setup system-deps release check-release demo test test-fast bench clean hub hub-stop hub-deps hub-bench
 
 setup: $(STAMP)
 
@@ -55,14 +55,19 @@ bench: setup
 	$(PY) bench/run_notebooks.py
 
 # The course on a JupyterHub at http://127.0.0.1:8631/ (docs/jupyterhub.md); run as root.
+# HUB_ARGS passes options to `hub/hubctl.py start`, e.g. make hub HUB_ARGS="--students 20".
 hub-deps:
 	bash tests/install_hub_deps.sh
 
 hub: setup hub-deps
-	$(PY) hub/hubctl.py start
+	$(PY) hub/hubctl.py start $(HUB_ARGS)
 
 hub-stop: setup
 	$(PY) hub/hubctl.py stop
+
+# Times `make hub` and a 20-student cohort's grade-to-feedback (bench/hub_bench.py; as root, 10-25 min).
+hub-bench: setup hub-deps
+	$(PY) bench/hub_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf autograded submitted feedback gradebook.db grades.csv demo

@@ -17,6 +17,7 @@ import os
 import pwd
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ class Settings:
         self.prefix = os.environ.get("HUB_PREFIX", "mlp-")
         self.state_dir = self.root / "state"
         self.state_file = self.state_dir / "hub.json"
+        self.pg_data = self.root / "pg"
         self.course_dir = self.root / "course"
         self.exchange = self.root / "exchange"
         self.homes = self.root / "home"
@@ -83,11 +85,56 @@ def ensure_user(name: str, home: Path, group: str | None = None) -> None:
     os.chmod(home, 0o700)  # students cannot read each other's work
 
 
+def reachable_by_all(path: Path) -> bool:
+    """Whether any account can reach ``path``: every folder on the way is world-searchable."""
+    path = path.resolve()
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in [path, *path.parents])
+
+
+def accounts_python(s: Settings) -> Path:
+    """The checkout's own Python (the build its packages were tested on), in a place every account can run.
+
+    Not Debian's python3.11: bookworm ships 3.11.2, whose ``re`` mishandles a possessive repeat nested in
+    another (``re.match(r'(?:(?:ab)?+x)?+a', 'ab')`` is None; fixed in later 3.11 releases). soupsieve's
+    selectors are built that way, so nbconvert's HTML export, and with it feedback, fails there. A pyenv
+    Python under /root cannot be run by other accounts, so its interpreter and standard library are copied
+    into HUB_ROOT (without its site-packages), with libpython found next to the copy.
+    """
+    base = Path(sys.base_prefix)
+    exe = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if reachable_by_all(base / "bin" / exe):
+        return base / "bin" / exe
+    copy, stamp = s.root / "python", f"{base} {sys.version}"
+    if (copy / "SOURCE").exists() and (copy / "SOURCE").read_text() == stamp:
+        return copy / "bin" / exe
+    shutil.rmtree(copy, ignore_errors=True)
+    (copy / "bin").mkdir(parents=True)
+    shutil.copy2(base / "bin" / exe, copy / "bin" / exe)
+    stdlib = base / "lib" / exe
+    skip = {"site-packages", "test", "idlelib", "turtledemo"}
+    shutil.copytree(stdlib, copy / "lib" / exe, symlinks=True, ignore=lambda folder, names: [
+        n for n in names if Path(folder) == stdlib and (n in skip or n.startswith("config-"))])
+    (copy / "lib" / exe / "site-packages").mkdir()
+    for lib in (base / "lib").glob("libpython*.so*"):  # a --enable-shared build (pyenv's default here)
+        shutil.copy2(lib, copy / "lib" / lib.name, follow_symlinks=False)
+    if list((copy / "lib").glob("libpython*.so*")):
+        if not shutil.which("patchelf"):
+            sys.exit("the accounts need a copy of this Python, and its libpython must be found next to it: "
+                     "apt-get install patchelf (or run tests/install_hub_deps.sh)")
+        run("patchelf", "--set-rpath", "$ORIGIN/../lib", copy / "bin" / exe)
+    run("chmod", "-R", "a+rX,go-w", copy)
+    (copy / "SOURCE").write_text(stamp)
+    return copy / "bin" / exe
+
+
 def make_user_venv(s: Settings) -> Path:
-    """A venv every account can run (the checkout's may sit on a Python under /root), sharing its packages."""
+    """A venv every account can run, on the checkout's Python and sharing its packages."""
     venv = s.root / "venv"
-    if not (venv / "bin" / "python").exists():
-        run("/usr/bin/python3.11", "-m", "venv", "--without-pip", venv)
+    python = accounts_python(s)
+    cfg = venv / "pyvenv.cfg"
+    if not cfg.exists() or f"home = {python.parent}\n" not in cfg.read_text():
+        shutil.rmtree(venv, ignore_errors=True)  # made from another Python (an older hubctl used Debian's)
+        run(python, "-m", "venv", "--without-pip", venv)
     site = venv / "lib" / "python3.11" / "site-packages"
     repo_site = Path(VENV_BIN).parent / "lib" / "python3.11" / "site-packages"
     (site / "course.pth").write_text(f"import site; site.addsitedir({str(repo_site)!r})\n")
@@ -173,19 +220,21 @@ def make_course(s: Settings, students: list[str], deadline: str | None) -> None:
 
 def start_postgres(s: Settings) -> str:
     """A private PostgreSQL on 127.0.0.1 for the gradebook; returns COURSE_DB_URL."""
-    data, port = s.state_dir / "pg", s.port + 4
+    data, port = s.pg_data, s.port + 4
     bindir = pg_bin()
     pw = pwd.getpwnam("postgres")
     secret = s.state_dir / "db_password"
     if not secret.exists():
+        secret.touch(mode=0o600)
         secret.write_text(secrets.token_urlsafe(16))
     password = secret.read_text().strip()
     if not (data / "PG_VERSION").exists():
         data.mkdir(mode=0o700, exist_ok=True)
         os.chown(data, pw.pw_uid, pw.pw_gid)
-        pwfile = s.state_dir / "pg_pwfile"
-        pwfile.write_text(password)
+        pwfile = s.root / "pg_pwfile"  # beside the data folder: the state folder is root's only
+        pwfile.touch(mode=0o600)
         os.chown(pwfile, pw.pw_uid, pw.pw_gid)
+        pwfile.write_text(password)
         run(bindir / "initdb", "-D", data, "-U", "grader", "--auth=scram-sha-256", f"--pwfile={pwfile}",
             "-E", "UTF8", "--no-instructions", user="postgres", stdout=subprocess.DEVNULL)
         pwfile.unlink()
@@ -241,7 +290,7 @@ def start(args) -> None:
         d.mkdir(parents=True, exist_ok=True)
         os.chmod(d, 0o755)
     s.state_dir.mkdir(exist_ok=True)
-    os.chmod(s.state_dir, 0o711)  # the postgres account reaches its data folder, nobody lists the secrets
+    os.chmod(s.state_dir, 0o700)  # root's: the gradebook's password, the hub's database and cookie secret
     s.exchange.mkdir(exist_ok=True)
     os.chmod(s.exchange, 0o1777)  # nbgrader's exchange: everyone writes, nobody removes others' files
     # The checkout's answer key is root's only: student servers can reach the checkout (its venv runs them).
@@ -268,7 +317,7 @@ def start(args) -> None:
         "chp": str(CHP), "password": password, "students": [s.student(x) for x in students],
         "instructor": s.instructor, "ta": s.ta, "grader": s.grader, "grader_home": str(s.homes / s.grader),
         "course_id": "ml-prereqs", "course_dir": str(s.course_dir), "exchange": str(s.exchange),
-        "student_config": str(s.student_config), "db_url": s.db_url, "pg_data": str(s.state_dir / "pg"),
+        "student_config": str(s.student_config), "db_url": s.db_url, "pg_data": str(s.pg_data),
         "prefix": s.prefix, "graders_group": s.graders_group,
     }
     s.state_file.write_text(json.dumps(state, indent=1))

@@ -131,8 +131,12 @@ def cmd_feedback(args) -> int:
     if result["success"]:
         from .grading.feedback_names import name_tests_in_feedback
         name_tests_in_feedback(args.course, args.assignment)  # "Test cell" -> each test's name
-    print("feedback written to feedback/" if result["success"] else result.get("log", ""))
-    return 0 if result["success"] else 1
+    if not result["success"]:
+        print(f"no feedback written for {args.assignment}:\n{result.get('log') or result.get('error') or ''}",
+              file=sys.stderr)
+        return 1
+    print("feedback written to feedback/")
+    return 0
 
 
 def cmd_export(args) -> int:
@@ -164,8 +168,8 @@ def cmd_grade(args) -> int:
     code = cmd_autograde(args)
     if code in (2, 130):  # another run is grading, or Ctrl-C: stop here
         return code
-    cmd_feedback(args)
-    return cmd_export(args) or code
+    feedback = cmd_feedback(args)  # a failure here must not pass for a finished run
+    return cmd_export(args) or code or feedback
 
 
 def cmd_report(args) -> int:

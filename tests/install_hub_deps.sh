@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # What tests/test_hub.py needs from outside PyPI: Debian's chromium (Playwright drives it, no browser
-# download), Python 3.11 from Debian (the hub accounts' venv), PostgreSQL, and configurable-http-proxy from npm.
+# download), patchelf (hub/hubctl.py copies this checkout's Python for the accounts), bubblewrap (the grading
+# sandbox, as the course account), PostgreSQL, and configurable-http-proxy from npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NEED=""
 [ -x /usr/bin/chromium ] || NEED="$NEED chromium"
-[ -x /usr/bin/python3.11 ] || NEED="$NEED python3.11-venv"
+command -v patchelf >/dev/null 2>&1 || NEED="$NEED patchelf"
+command -v bwrap >/dev/null 2>&1 || NEED="$NEED bubblewrap"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || NEED="$NEED postgresql"
 command -v npm >/dev/null 2>&1 || NEED="$NEED npm"
 if [ -n "$NEED" ]; then

@@ -6,11 +6,14 @@ everything removed afterwards. Screenshots of a failed step go to tests/artifact
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
+import socket
 import subprocess
-import sys
 import tempfile
+import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +21,7 @@ import nbformat
 import pytest
 
 from hub_helpers import ARTIFACTS, PASSWORD, REPO, missing_tools, running_hub
+from mlprereq.grading import status
 
 pytestmark = pytest.mark.slow
 A = "03_einops"
@@ -80,6 +84,17 @@ def open_assignments(page):
                            timeout=60_000)
 
 
+def validate(page, expect: str):
+    """Validate in the Assignments tab (the notebook's button under the fetched assignment), as a student does."""
+    page.click("#fetched_assignments_list a.assignment-notebooks-link:has-text('03_einops')")
+    page.click("#fetched_assignments_list button:has-text('Validate')")
+    page.wait_for_selector(f"#fetched_assignments_list button.{expect}:has-text('Validate')", timeout=180_000)
+    for _ in range(2):  # nbgrader shows the result in a dialog too
+        if page.locator(".jp-Dialog").count():
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(300)
+
+
 def solved_notebook() -> str:
     """The release notebook with every exercise solved (from the master), as a student would have it."""
     from mlprereq import notebooks
@@ -87,6 +102,20 @@ def solved_notebook() -> str:
     master = nbformat.read(REPO / "source" / A / NB, as_version=4)
     release = nbformat.read(REPO / "release" / A / NB, as_version=4)
     return nbformat.writes(notebooks.fill_solutions(release, master, set(notebooks.exercises(master))))
+
+
+def test_make_hub_starts_everything_and_prints_logins(hub):
+    from mlprereq.exchange import check_gradebook
+
+    out = hub.start_output
+    assert f"The hub is up at {hub.url}/" in out and f"password for all: {PASSWORD}" in out, out
+    for role, short in [("instructor", "instructor"), ("TA", "ta"), ("student", "ada"), ("student", "grace")]:
+        assert f"{role} " in out and hub.user(short) in out, out
+    assert f"{hub.url}/services/ml-prereqs/formgrader" in out
+    with urllib.request.urlopen(f"{hub.url}/hub/api", timeout=10) as r:
+        assert r.status == 200
+    check_gradebook(hub.state["db_url"])  # PostgreSQL answers
+    assert (hub.root / "exchange" / "ml-prereqs" / "outbound" / A / NB).is_file()  # 03_einops is released
 
 
 def test_students_see_only_the_assignments_tab(hub, browser):
@@ -112,6 +141,8 @@ def test_student_fetches_and_submits_twice_in_the_browser(hub, browser):
         page.wait_for_selector("#fetched_assignments_list .list_item:has-text('03_einops')")
     home = Path(os.path.expanduser(f"~{ada}"))
     assert (home / A / NB).is_file()
+    with step(page, "validate-blank"):
+        validate(page, expect="btn-danger")  # the blank release fails its tests
     with step(page, "submit-first"):
         page.click("#fetched_assignments_list .list_item button:has-text('Submit')")
         page.wait_for_selector("#submitted_assignments_list .list_item:has-text('03_einops')")
@@ -128,17 +159,18 @@ def test_student_fetches_and_submits_twice_in_the_browser(hub, browser):
         page.keyboard.press("Escape")
         page.keyboard.press("Control+s")
         page.wait_for_timeout(2000)
+        # No Create Assignment panel beside a student's notebook (the labextension is disabled).
+        assert page.locator("#nbgrader-create_assignemnt").count() == 0
     edited = nbformat.read(home / A / NB, as_version=4)
     assert any("my notes" in c.source for c in edited.cells)
     with step(page, "validate-submit-second"):
         page.goto(f"{hub.url}/user/{ada}/lab")
         open_assignments(page)
+        validate(page, expect="btn-success")
         page.click("#fetched_assignments_list .list_item button:has-text('Submit')")
         page.wait_for_function(
             "document.querySelector('#submitted_assignments_list').innerText.split(' UTC').length >= 3",
             timeout=60_000)
-    out = hub.as_user(ada, "nbgrader", "validate", f"{A}/{NB}")
-    assert "Success! Your notebook passes all the tests." in out.stdout + out.stderr
     inbound = hub.root / "exchange" / "ml-prereqs" / "inbound"
     assert len([p for p in os.listdir(inbound) if p.startswith(ada + "+")]) == 2
     page.close()
@@ -154,8 +186,12 @@ def test_second_student_cannot_read_the_first_or_the_inbound(hub):
     inbound = hub.root / "exchange" / "ml-prereqs" / "inbound"
     listing = hub.as_user(grace, "ls", str(inbound))
     assert listing.returncode != 0 and "Permission denied" in listing.stderr
-    for secret in (hub.course_dir / "source", hub.course_dir / "nbgrader_config.py", REPO / "source"):
+    # Neither the answer key nor the gradebook: its password (course config, hub state) or PostgreSQL's files.
+    state = hub.root / "state"
+    for secret in (hub.course_dir / "source", hub.course_dir / "nbgrader_config.py", REPO / "source",
+                   state / "db_password", state / "hub.json", state / "jupyterhub.sqlite", hub.root / "pg"):
         assert hub.as_user(grace, "ls", str(secret)).returncode != 0, f"a student can read {secret}"
+        assert hub.as_user(grace, "cat", str(secret)).returncode != 0, f"a student can read {secret}"
 
 
 def test_submitting_an_unreleased_assignment_is_refused(hub):
@@ -175,8 +211,10 @@ def test_wrong_exchange_permissions_and_database_down_are_explained(hub):
     exchange = hub.root / "exchange"
     os.chmod(exchange, 0o755)
     try:
-        out = hub.course("hub-release", A)
-        assert out.returncode == 1 and "chmod 1777" in out.stderr, out.stderr
+        for command in (("hub-release", A), ("collect", A, "--exchange")):
+            out = hub.course(*command)
+            assert out.returncode == 1 and "chmod 1777" in out.stderr, out.stderr
+        assert not (hub.course_dir / "submitted").exists()  # nothing half-collected
     finally:
         os.chmod(exchange, 0o1777)
     pg = hub.state["pg_data"]
@@ -219,14 +257,10 @@ def test_collect_grade_formgrader_feedback(hub, browser):
     with step(page, "student-formgrader"):
         response = page.request.get(f"{hub.url}/services/ml-prereqs/formgrader")
         assert response.status in (403, 404) or "formgrader" not in page.url
-    # Feedback HTML as root with the checkout's Python: on Debian's python3.11 (3.11.2, the accounts' venv)
-    # soupsieve cannot compile nbconvert's selectors ("Invalid character 'i'"), so `course grade` as the
-    # course account grades but writes no feedback. See docs/jupyterhub.md, "Known limits".
-    fb = subprocess.run([sys.executable, "-m", "mlprereq.cli", "--course", str(hub.course_dir), "feedback", A],
-                        capture_output=True, text=True, cwd=hub.course_dir)
-    assert fb.returncode == 0, fb.stdout + fb.stderr
-    subprocess.run(["chown", "-R", f"{hub.state['grader']}:{hub.state['graders_group']}",
-                    str(hub.course_dir / "feedback")], check=True)
+    # `course grade` wrote the feedback as the course account, and the kernels ran in the bwrap sandbox.
+    assert (hub.course_dir / "feedback" / ada / A / NB.replace(".ipynb", ".html")).is_file(), out.stdout
+    records = list((status.folder(hub.course_dir) / A / "runs").glob("*/*.json"))
+    assert records and all(json.loads(r.read_text())["sandbox"] == "bwrap" for r in records), records
     out = hub.course("hub-release", A, "--feedback")
     assert out.returncode == 0, out.stderr
     with step(page, "fetch-feedback"):
@@ -269,3 +303,36 @@ def test_student_without_home_gets_a_clear_message(hub, browser):
         page.close()
     finally:
         moved.rename(home)
+
+
+def test_a_failed_step_keeps_its_screenshot(hub, browser):
+    shot, text = ARTIFACTS / "hub-selfcheck.png", ARTIFACTS / "hub-selfcheck.txt"
+    for kept in (shot, text):
+        kept.unlink(missing_ok=True)
+    page = browser.new_page()
+    page.goto(hub.url + "/hub/login")
+    with pytest.raises(AssertionError):
+        with step(page, "selfcheck"):
+            assert page.locator("#no-such-element").count() == 1
+    page.close()
+    assert shot.stat().st_size > 1000 and "Password" in text.read_text()
+    shot.unlink()
+    text.unlink()
+
+
+def test_make_hub_stop_stops_everything(hub):
+    """Last in the file: `make hub-stop` ends the hub, the proxy, every server and PostgreSQL."""
+    state = hub.state
+    accounts = [*state["students"], state["instructor"], state["ta"], state["grader"]]
+    out = hub.make("hub-stop")
+    assert "hub stopped" in out.stdout, out.stdout + out.stderr
+    for port in range(hub.port, hub.port + 5):  # hub, its API, the proxy's API, the formgrader, PostgreSQL
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+    for _ in range(20):  # servers get a moment to finish after the hub told them to stop
+        left = [a for a in accounts if subprocess.run(["pgrep", "-u", a], capture_output=True).returncode == 0]
+        if not left:
+            break
+        time.sleep(0.5)
+    assert not left, f"processes of {left} outlived `make hub-stop`"
+    assert not (Path(state["pg_data"]) / "postmaster.pid").exists()
