@@ -233,9 +233,9 @@ def test_guard_checks_each_test_but_not_twice_with_nothing_run_between(course, m
     phases = []
     real = SandboxedExecute._guard_check
 
-    def spy(self, phase, name, cell):
+    def spy(self, phase, name, cell, **calls):
         phases.append((phase, name))
-        return real(self, phase, name, cell)
+        return real(self, phase, name, cell, **calls)
 
     monkeypatch.setattr(SandboxedExecute, "_guard_check", spy)
     with warnings.catch_warnings():
