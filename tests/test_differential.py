@@ -560,3 +560,19 @@ def test_the_preprocessor_restores_from_the_release_of_the_course_being_graded()
     del nb.cells[5]
     out, _ = RestoreCourseCells(course_root="/nonexistent").preprocess(nb, info)  # no release: left as it is
     assert len(out.cells) == len(release_nb.cells) - 1
+
+
+def test_a_notebook_from_a_release_before_course_cells_were_locked_gets_one_note():
+    from conftest import release_path
+    from mlprereq.grading.course_cells import restore_course_cells
+
+    master_path = ROOT / "source" / "02_numpy" / "numpy_for_nns.ipynb"
+    release_nb = nbformat.read(release_path(master_path), as_version=4)
+    old = nbformat.from_dict(copy.deepcopy(release_nb))
+    course_cells = [c for c in old.cells if notebooks.is_course_cell(c) and notebooks.meta(c)["grade_id"] != "setup"]
+    for cell in course_cells:
+        cell.metadata.pop("nbgrader")
+    cells, notes = restore_course_cells(old.cells, release_nb.cells)
+    assert [notebooks.meta(c).get("grade_id") for c in cells] == [notebooks.meta(c).get("grade_id") for c in release_nb.cells]
+    assert notes == [f"{len(course_cells)} course cells had no nbgrader metadata (a notebook from an earlier release?): "
+                     "matched by their source (restored)"]

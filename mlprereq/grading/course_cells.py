@@ -19,6 +19,9 @@ import copy
 from .. import notebooks
 
 
+STRIPPED = "lost its nbgrader metadata"
+
+
 def _gid(cell) -> str | None:
     return notebooks.meta(cell).get("grade_id")
 
@@ -37,8 +40,8 @@ def _find(cells, grade_id: str, source: str) -> tuple[int | None, str | None]:
                 return i, "type"  # review.integrity_notes notes the changed type
             return i, None if cell.source.strip() == source.strip() else "was edited"
     for i, cell in enumerate(cells):
-        if cell.cell_type == "code" and not notebooks.meta(cell) and cell.source.strip() == source.strip():
-            return i, "lost its nbgrader metadata"
+        if cell.cell_type == "code" and not _gid(cell) and cell.source.strip() == source.strip():
+            return i, STRIPPED
     return None, "was deleted"
 
 
@@ -70,12 +73,14 @@ def restore_course_cells(cells, release_cells) -> tuple[list, list[str]]:
     course cell that was not (deleted, edited, stripped of its metadata, retyped or moved)."""
     cells = list(cells)
     order = [g for g in map(_gid, release_cells) if g]
-    notes = []
+    notes, by_id = [], 0
     for original in release_cells:
         if not notebooks.is_course_cell(original):
             continue
         grade_id = _gid(original)
         index, what = _find(cells, grade_id, original.source)
+        # (the setup cell had its grade id before course cells were locked: it does not count)
+        by_id += grade_id != "setup" and index is not None and what in (None, "was edited", "type")
         anchor, before, after = _position(cells, order, grade_id, index)
         if index is not None and before < index < after:
             cells[index] = _released_copy(original)
@@ -87,4 +92,10 @@ def restore_course_cells(cells, release_cells) -> tuple[list, list[str]]:
             what = what or "was moved"
         if what and what != "type":
             notes.append(f"course cell {grade_id} {what} (restored)")
+    stripped = [n for n in notes if STRIPPED in n]
+    if len(stripped) > 1 and not by_id:
+        # Not one course cell kept its grade id: a notebook started from a release made before course
+        # cells were locked. One note for them all, not one per cell.
+        notes = [f"{len(stripped)} course cells had no nbgrader metadata (a notebook from an earlier release?): "
+                 "matched by their source (restored)"] + [n for n in notes if STRIPPED not in n]
     return cells, notes
