@@ -38,8 +38,8 @@ def is_solution(cell) -> bool:
 def is_course_cell(cell) -> bool:
     """A read-only code cell the course wrote (imports, helpers, demos, the setup cell): locked, not graded."""
     m = meta(cell)
-    return (cell.cell_type == "code" and bool(m.get("locked")) and not m.get("grade") and not m.get("solution")
-            and not m.get("task"))
+    return (cell.cell_type == "code" and bool(m.get("locked")) and bool(m.get("grade_id")) and not m.get("grade")
+            and not m.get("solution") and not m.get("task"))
 
 
 def test_cells(nb) -> dict[str, float]:

@@ -759,7 +759,7 @@ class SandboxedExecute(Execute):
         if not any(r.get("nonce") == nonce for r in reports):
             self._flag("guard", "the tamper guard did not start in this kernel")
 
-    def _guard_check(self, phase: str, name: str, cell, names: tuple = None) -> list[str] | None:
+    def _guard_check(self, phase: str, name: str, cell, names: tuple | None = None) -> list[str] | None:
         """What the guard found and put back; None when it did not answer (then the test is not trusted)."""
         nonce = secrets.token_hex(8)
         args = f"{nonce!r}, {phase!r}" + (f", {tuple(names)!r}" if names else "")
