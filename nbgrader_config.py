@@ -54,7 +54,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 PLAIN = os.environ.get("COURSE_PLAIN_NBGRADER", "") not in ("", "0")
 try:
     from mlprereq.grading.preprocessors import (
-        DropOrphanGradeMetadata, HideHiddenTests, SandboxedExecute, StderrToStdout,
+        DropOrphanGradeMetadata, HideHiddenTests, RestoreCourseCells, SandboxedExecute, StderrToStdout,
     )
     from mlprereq.grading.markscheme import HideMarkScheme, ShowMarkScheme
 except ImportError as err:
@@ -65,7 +65,7 @@ except ImportError as err:
             "environment (make setup, then .venv/bin/nbgrader or `course autograde`), or set "
             "COURSE_PLAIN_NBGRADER=1 to grade with plain nbgrader on purpose."
         ) from err
-    StderrToStdout = SandboxedExecute = HideHiddenTests = DropOrphanGradeMetadata = None
+    StderrToStdout = SandboxedExecute = HideHiddenTests = DropOrphanGradeMetadata = RestoreCourseCells = None
 
 if StderrToStdout is not None and not PLAIN:
     # SandboxedExecute is nbgrader's Execute in a sandbox (docs/grading_safely.md):
@@ -76,12 +76,14 @@ if StderrToStdout is not None and not PLAIN:
         SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
         ShowMarkScheme,  # each written answer's mark scheme under it, for the formgrader (markscheme.py)
     ]
-    # A duplicated cell must not make a notebook ungradable (see preprocessors.DropOrphanGradeMetadata).
+    # A duplicated cell must not make a notebook ungradable (see preprocessors.DropOrphanGradeMetadata);
+    # course code cells deleted, stripped of their metadata or moved go back in place (RestoreCourseCells).
     from nbgrader.preprocessors import (  # noqa: E402
         CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec,
     )
     c.Autograde.sanitize_preprocessors = [
-        ClearOutput, DeduplicateIds, DropOrphanGradeMetadata, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+        ClearOutput, DeduplicateIds, DropOrphanGradeMetadata, OverwriteKernelspec, OverwriteCells, RestoreCourseCells,
+        CheckCellMetadata,
     ]
     # Feedback shows hidden tests by name, points and a one-line result, never their code (nbgrader #917).
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
@@ -109,5 +111,6 @@ c.SandboxedExecute.scratch_mb = int(_env("COURSE_SCRATCH_MB", "256"))
 c.SandboxedExecute.threads = int(_env("COURSE_KERNEL_THREADS", "0"))
 c.SandboxedExecute.course_root = c.CourseDirectory.root
 c.ShowMarkScheme.course_root = c.CourseDirectory.root  # mark schemes come from source/
+c.RestoreCourseCells.course_root = c.CourseDirectory.root  # course cells come from release/
 # Deleted test cells are put back (and graded) rather than silently scoring 0.
 c.OverwriteCells.add_missing_cells = True

@@ -1,6 +1,7 @@
 """Keep every master notebook's first cell and the README badges in step with course.toml."""
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from pathlib import Path
@@ -64,6 +65,61 @@ def stamp_notebook(nb, repo: str, ref: str) -> bool:
     return True
 
 
+COURSE_CELL_PREFIX = "course_"
+
+
+def course_cell_name(source: str) -> str:
+    """A readable grade_id stem for a course code cell: ``imports``, the first function or class it defines,
+    the first name it assigns, or the first function it calls (``display_soln_array_as_img``)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        body = []
+    last = body[-1] if body else None
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and isinstance(last.value.func, ast.Attribute) \
+            and isinstance(last.value.func.value, ast.Name) and last.value.func.value.id == "widgets":
+        return f"widget_{last.value.func.attr}"
+    if body and isinstance(body[0], (ast.Import, ast.ImportFrom)) and \
+            all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Expr, ast.Assign)) for n in body):
+        return "imports"
+    for kinds in ((ast.FunctionDef, ast.ClassDef), (ast.Assign, ast.AnnAssign), (ast.Call,)):
+        for node in (n for top in body for n in ast.walk(top)):
+            if isinstance(node, kinds):
+                if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                    return node.name
+                if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+                    return node.targets[0].id
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    return node.target.id
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "demo")
+    return "demo"
+
+
+def lock_course_cells(nb) -> bool:
+    """Make every course-authored code cell (no nbgrader metadata) a locked, ungraded nbgrader cell.
+
+    nbgrader then makes it read-only in the release and puts it back at grading, so an edit
+    to the course's imports or helpers gains nothing. Its grade_id (``course_<name>``) is
+    given once and kept, so it stays stable when the cell is edited later. True if anything changed.
+    """
+    taken = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")}
+    changed = False
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.get("metadata", {}).get("nbgrader") or not cell.source.strip():
+            continue
+        stem = (COURSE_CELL_PREFIX + course_cell_name(cell.source))[:60]
+        grade_id, n = stem, 2
+        while grade_id in taken:
+            grade_id, n = f"{stem}_{n}", n + 1
+        taken.add(grade_id)
+        cell.metadata["nbgrader"] = nbgrader_meta("locked", grade_id, None)
+        cell.id = grade_id  # as nbsrc gives every nbgrader cell: regenerated notebooks stay byte-identical
+        changed = True
+    return changed
+
+
 def badge(repo: str, ref: str, master: Path) -> str:
     link = BADGE_LINK.format(repo=repo, ref=ref, assignment=master.parent.name, notebook=master.name)
     return f"{BADGE}({link})"
@@ -83,7 +139,8 @@ def stamp_all(root: Path = ROOT, only: list[str] | None = None) -> list[Path]:
         if only and path.parent.name not in only:
             continue
         nb = nbformat.read(path, as_version=4)
-        if stamp_notebook(nb, cfg["repo"], cfg["ref"]):
+        stamped = stamp_notebook(nb, cfg["repo"], cfg["ref"])
+        if lock_course_cells(nb) or stamped:
             nbformat.write(nb, path)
             changed.append(path)
     if README.exists():

@@ -10,7 +10,7 @@ metadata intact::
 Cell headers in the script:
 
     # %% [markdown]                      explanation (read-only to nbgrader: no)
-    # %%                                 ordinary code cell
+    # %%                                 course code (locked as course_<name> by `python -m mlprereq.release`)
     # %% setup                           the locked first cell (see authoring)
     # %% solution id=NAME                autograded answer: the student's code
     # %% test id=NAME__SUFFIX points=N   autograded test cell (read-only)

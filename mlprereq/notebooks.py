@@ -35,6 +35,13 @@ def is_solution(cell) -> bool:
     return bool(m.get("solution")) and not m.get("grade") and cell.cell_type == "code"
 
 
+def is_course_cell(cell) -> bool:
+    """A read-only code cell the course wrote (imports, helpers, demos, the setup cell): locked, not graded."""
+    m = meta(cell)
+    return (cell.cell_type == "code" and bool(m.get("locked")) and bool(m.get("grade_id")) and not m.get("grade")
+            and not m.get("solution") and not m.get("task"))
+
+
 def test_cells(nb) -> dict[str, float]:
     """grade_id -> points of every autograded test cell, in notebook order."""
     return {meta(c)["grade_id"]: float(meta(c)["points"]) for c in nb.cells if is_test(c)}

@@ -6,6 +6,7 @@ lazy) graded by `course autograde` with the sandbox: each student below gives
 the same wrong answers as `wrong`, plus a trick; every trick must score exactly
 what the wrong answers score untampered (0), while the right answers score full marks.
 """
+import copy
 import shutil
 from pathlib import Path
 
@@ -13,9 +14,10 @@ import nbformat
 import pytest
 
 from hostile.build import submission
-from mlprereq import nbsrc, release
+from mlprereq import nbsrc, notebooks, release
+from mlprereq.authoring import lock_course_cells
 from mlprereq.cli import main as course
-from mlprereq.grading import report
+from mlprereq.grading import report, status
 from mlprereq.grading.cohort import COURSE_FILES
 from mlprereq.grading.sandbox import bwrap_works
 from mlprereq.grading.status import load_status
@@ -188,8 +190,55 @@ def assert_all_close(*args, **kwargs):
 assert_all_equal = assert_shape = assert_all_close
 """
 
-COURSE_CELL_EDITS = {"edit-course-cell": EDITED_COURSE_CELL, "edit-course-cell-aliased": EDITED_COURSE_CELL_ALIASED,
-                     "delete-course-cell": None}
+# A course-defined helper the hidden test calls, rebound from the answer cell so the test feeds it only positives.
+REBIND_COURSE_HELPER = """
+def count_positive(values):
+    return len(values)
+
+globals()["positives"] = lambda n, seed: [1.0] * n
+"""
+
+# student -> (how the course's import cell is changed, its new source). The course cells are locked in the
+# master (authoring.lock_course_cells), so grading restores each one (course_cells.py) and the review notes it.
+COURSE_CELL_EDITS = {
+    "edit-course-cell": ("edit", EDITED_COURSE_CELL),
+    "edit-course-cell-aliased": ("edit", EDITED_COURSE_CELL_ALIASED),
+    "delete-course-cell": ("delete", None),
+    "strip-course-cell": ("strip", EDITED_COURSE_CELL),  # edited, and its nbgrader metadata removed
+    "move-course-cell": ("move", None),  # to the end: the tests would run without their helpers
+    "right-edit-course-cell": ("edit", EDITED_COURSE_CELL),
+    "right-delete-course-cell": ("delete", None),
+    "right-strip-course-cell": ("strip-move", None),  # unchanged, no metadata, moved to the end
+    "right-move-course-cell": ("move", None),
+}
+COURSE_CELL_NOTES = {
+    "edit-course-cell": "course cell course_imports was edited (restored)",
+    "edit-course-cell-aliased": "course cell course_imports was edited (restored)",
+    "delete-course-cell": "course cell course_imports was deleted (restored)",
+    "strip-course-cell": "course cell course_imports was deleted (restored)",
+    "move-course-cell": "course cell course_imports was moved (restored)",
+    "right-edit-course-cell": "course cell course_imports was edited (restored)",
+    "right-delete-course-cell": "course cell course_imports was deleted (restored)",
+    "right-strip-course-cell": "course cell course_imports lost its nbgrader metadata (restored)",
+    "right-move-course-cell": "course cell course_imports was moved (restored)",
+}
+# student -> the course-bound names its answer cells rebind: put back before the next test, and flagged.
+REBOUND_COURSE_NAMES = {"rebind-globals": ["assert_all_close", "assert_all_equal", "assert_shape"],
+                        "rebind-course-helper": ["positives"], "strip-course-cell": ["assert_all_close"]}
+
+
+def edit_course_cell(nb, how: str, source: str | None, marker: str = COURSE_CELL) -> None:
+    """Change the course cell of ``nb`` holding ``marker`` as a student could: edit, delete, strip, move it."""
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
+    cell = nb.cells[index]
+    if source is not None:
+        cell.source = source
+    if how.startswith("strip"):
+        cell.metadata.pop("nbgrader", None)
+    if how == "delete":
+        del nb.cells[index]
+    elif how.endswith("move"):
+        nb.cells.append(nb.cells.pop(index))
 
 TRICKS = {
     "torch-function": {"double": TORCH_FUNCTION},
@@ -203,6 +252,9 @@ TRICKS = {
     "edit-course-cell": {},
     "edit-course-cell-aliased": {},
     "delete-course-cell": {"double": DEFINE_HELPERS_IN_ANSWER},
+    "strip-course-cell": {},
+    "move-course-cell": {},
+    "rebind-course-helper": {"count_positive": REBIND_COURSE_HELPER},
     "print-history": {"count_positive": LEAKS},
     "stack-later": {"double": STACK_DOUBLE, "count_positive": STACK_LATER},
     "html-display": {"count_positive": HTML_LEAK},
@@ -210,38 +262,60 @@ TRICKS = {
 }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def make_course(root: Path, only: set[str] | None = None) -> list[str]:
+    """The fixture course at ``root``, its course cells locked as `make release` locks them, with the
+    submissions of ``only`` these students (default: all); returns the students."""
     if not bwrap_works():
         pytest.fail("bubblewrap is not available: this security test never skips (sudo apt-get install -y bubblewrap)")
-    root = tmp_path_factory.mktemp("diff") / "course"
-    root.mkdir()
+    root.mkdir(parents=True)
     for name in COURSE_FILES:
         shutil.copy2(ROOT / name, root / name)
     (root / "source" / A).mkdir(parents=True)
-    nbformat.write(nbsrc.script_to_notebook(FIXTURE.read_text()), root / "source" / A / NB)
+    master = nbsrc.script_to_notebook(FIXTURE.read_text())
+    assert lock_course_cells(master)
+    nbformat.write(master, root / "source" / A / NB)
     release.generate(root)
-    master = nbformat.read(root / "source" / A / NB, as_version=4)
     release_nb = nbformat.read(root / "release" / A / NB, as_version=4)
     exercises = {"double", "halve", "count_positive"}
     students = {"right": submission(release_nb, master, exercises), "wrong": submission(release_nb, master, exercises, WRONG)}
     for student, trick in TRICKS.items():
         students[student] = submission(release_nb, master, exercises, {**WRONG, **trick})
-    for student, source in COURSE_CELL_EDITS.items():
-        nb = students[student]
-        index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and COURSE_CELL in c.source)
-        if source is None:
-            del nb.cells[index]
-        else:
-            nb.cells[index].source = source
+    for student, (how, source) in COURSE_CELL_EDITS.items():
+        base = "right" if student.startswith("right-") else "wrong"
+        nb = students.setdefault(student, nbformat.from_dict(copy.deepcopy(students[base])))
+        edit_course_cell(nb, how, source)
     for student, nb in students.items():
-        folder = root / "submitted" / student / A
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / NB)
+        if only is None or student in only:
+            folder = root / "submitted" / student / A
+            folder.mkdir(parents=True)
+            nbformat.write(nb, folder / NB)
+    return sorted(s for s in students if only is None or s in only)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("diff") / "course"
+    students = make_course(root)
     assert course(["--course", str(root), "autograde", A, "--workers", "2", "--quiet"]) == 0
     with make_api(root).gradebook as gb:
         scores = {s: report.cell_scores(gb, A, s) for s in students}
     return root, scores
+
+
+STOCK_STUDENTS = {"right", "wrong", "right-delete-course-cell", "right-strip-course-cell", "move-course-cell",
+                  "rebind-course-helper", "strip-course-cell"}
+
+
+@pytest.fixture(scope="module")
+def stock_graded(tmp_path_factory):
+    """The same course graded by stock `nbgrader autograde` with the course's nbgrader_config.py."""
+    from scale_helpers import stock_nbgrader_autograde
+
+    root = tmp_path_factory.mktemp("diff-stock") / "course"
+    students = make_course(root, STOCK_STUDENTS)
+    stock_nbgrader_autograde(root, A)
+    with make_api(root).gradebook as gb:
+        return root, {s: report.cell_scores(gb, A, s) for s in students}
 
 
 @pytest.mark.slow
@@ -260,11 +334,39 @@ def test_a_trick_gains_nothing_over_the_same_wrong_answers(graded, student):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("student", sorted(COURSE_CELL_EDITS))
-def test_an_edited_course_cell_gets_a_note(graded, student):
-    root, _ = graded
+def test_a_changed_course_cell_is_restored_and_noted(graded, student):
+    root, scores = graded
     reason = load_status(root, A)[student].reason
-    assert "the course cell starting 'import numpy as np' was edited or deleted" in reason, reason
-    assert "was edited or deleted" not in load_status(root, A)["wrong"].reason
+    assert COURSE_CELL_NOTES[student] in reason, reason
+    assert "course cell" not in load_status(root, A)["wrong"].reason
+    # What ran: the course cell as released, once, in its place (right after the setup cell and the title).
+    nb = nbformat.read(root / "autograded" / student / A / NB, as_version=4)
+    ran = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and COURSE_CELL in c.source]
+    assert ran == [2] and notebooks.meta(nb.cells[2])["grade_id"] == "course_imports", ran
+    assert scores[student] == (FULL if student.startswith("right-") else scores["wrong"]), scores[student]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(REBOUND_COURSE_NAMES))
+def test_a_course_helper_rebound_from_an_answer_cell_is_put_back_and_flagged(graded, student):
+    root, scores = graded
+    flags = load_status(root, A)[student].flags
+    for name in REBOUND_COURSE_NAMES[student]:
+        assert any(f"the name {name!r} bound by a course cell was rebound" in f for f in flags), flags
+    assert scores[student] == scores["wrong"]
+    assert not any("course cell" in f for f in load_status(root, A)["right"].flags)
+
+
+@pytest.mark.slow
+def test_stock_nbgrader_with_the_course_config_restores_and_pins_course_cells_too(stock_graded):
+    root, scores = stock_graded
+    assert scores["right"] == FULL and scores["wrong"] == {k: 0.0 for k in FULL}
+    assert scores["right-delete-course-cell"] == scores["right-strip-course-cell"] == FULL
+    for student in ("move-course-cell", "rebind-course-helper", "strip-course-cell"):
+        assert scores[student] == scores["wrong"], (student, scores[student])
+    records = status.load_run_records(root, A, "rebind-course-helper")
+    flags = [f for record in records.values() for f in record.get("flags", [])]
+    assert any("the name 'positives' bound by a course cell was rebound" in f for f in flags), flags
 
 
 @pytest.mark.slow
@@ -410,3 +512,67 @@ def test_zero_dimensional_results_keep_their_shape():
     for value in (torch.tensor(9.0), np.array(3.0), np.float64(2.0), 1.5):
         record("all_close", value, {})
     assert [tuple(to_tensor(r["value"]).shape) for r in end()] == [(), (), (), ()]
+
+
+@pytest.mark.parametrize("how, note", [
+    ("edit", "was edited"), ("delete", "was deleted"), ("strip", "was deleted"),
+    ("strip-move", "lost its nbgrader metadata"), ("move", "was moved"),
+])
+def test_a_course_cell_of_a_real_notebook_goes_back_in_its_place(how, note):
+    """03_einops' draw_grid helper cell, changed: restored as released between the same cells, and noted."""
+    from conftest import release_path
+    from mlprereq.grading.course_cells import restore_course_cells
+    from mlprereq.grading.review import integrity_notes
+
+    master_path = ROOT / "source" / "03_einops" / "einops_einsum.ipynb"
+    master = nbformat.read(master_path, as_version=4)
+    release_nb = nbformat.read(release_path(master_path), as_version=4)
+    full = notebooks.fill_solutions(release_nb, master, set(notebooks.exercises(master)))
+    tampered = nbformat.from_dict(copy.deepcopy(full))
+    edited = "def draw_grid(*args):\n    pass"
+    edit_course_cell(tampered, how, edited if how in ("edit", "strip") else None, marker="def draw_grid")
+    cells, notes = restore_course_cells(tampered.cells, release_nb.cells)
+    code = lambda cs: [(notebooks.meta(c).get("grade_id"), c.source) for c in cs if c.cell_type == "code"]  # noqa: E731
+    expected = code(full.cells)
+    if how == "strip":  # the edited copy is the student's own cell now: it stays, after the restored one
+        expected.insert([g for g, _ in expected].index("course_draw_grid") + 1, (None, edited))
+    assert code(cells) == expected
+    assert notes == [f"course cell course_draw_grid {note} (restored)"]
+    assert notes[0] in integrity_notes(tampered, release_nb)
+    assert restore_course_cells(full.cells, release_nb.cells)[1] == [] and integrity_notes(full, release_nb) == []
+
+
+def test_the_preprocessor_restores_from_the_release_of_the_course_being_graded():
+    from conftest import release_path
+    from mlprereq.grading.preprocessors import RestoreCourseCells
+
+    release_nb = nbformat.read(release_path(ROOT / "source" / "03_einops" / "einops_einsum.ipynb"), as_version=4)
+    info = {"nbgrader": {"assignment": "03_einops", "notebook": "einops_einsum"}}
+    ids = lambda nb: [notebooks.meta(c).get("grade_id") for c in nb.cells]  # noqa: E731
+    for pre, resources in [(RestoreCourseCells(course_root=str(ROOT)), info),  # as nbgrader_config.py sets it
+                           (RestoreCourseCells(), {**info, "metadata": {"path": str(ROOT / "autograded" / "s" / "03_einops")}})]:
+        nb = nbformat.from_dict(copy.deepcopy(release_nb))
+        edit_course_cell(nb, "delete", None, marker="def draw_grid")
+        assert ids(nb) != ids(release_nb)
+        out, _ = pre.preprocess(nb, resources)
+        assert ids(out) == ids(release_nb)
+    nb = nbformat.from_dict(copy.deepcopy(release_nb))
+    del nb.cells[5]
+    out, _ = RestoreCourseCells(course_root="/nonexistent").preprocess(nb, info)  # no release: left as it is
+    assert len(out.cells) == len(release_nb.cells) - 1
+
+
+def test_a_notebook_from_a_release_before_course_cells_were_locked_gets_one_note():
+    from conftest import release_path
+    from mlprereq.grading.course_cells import restore_course_cells
+
+    master_path = ROOT / "source" / "02_numpy" / "numpy_for_nns.ipynb"
+    release_nb = nbformat.read(release_path(master_path), as_version=4)
+    old = nbformat.from_dict(copy.deepcopy(release_nb))
+    course_cells = [c for c in old.cells if notebooks.is_course_cell(c) and notebooks.meta(c)["grade_id"] != "setup"]
+    for cell in course_cells:
+        cell.metadata.pop("nbgrader")
+    cells, notes = restore_course_cells(old.cells, release_nb.cells)
+    assert [notebooks.meta(c).get("grade_id") for c in cells] == [notebooks.meta(c).get("grade_id") for c in release_nb.cells]
+    assert notes == [f"{len(course_cells)} course cells had no nbgrader metadata (a notebook from an earlier release?): "
+                     "matched by their source (restored)"]

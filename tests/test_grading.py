@@ -117,4 +117,7 @@ def test_real_assignment_cohort_scores_exactly(master, tmp_path):
     got = scores_per_cell(course_dir, assignment, graded)
     for student in graded:
         assert got[student] == pytest.approx(expected[student]), student
-    assert load_status(course_dir, assignment)["broken"].status == "failed"
+    outcomes = load_status(course_dir, assignment)
+    assert outcomes["broken"].status == "failed"
+    # A correct notebook (with its plots, widgets and course cells) is graded without a flag or a note.
+    assert not outcomes["full"].flags and "course cell" not in outcomes["full"].reason, outcomes["full"]

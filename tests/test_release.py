@@ -93,3 +93,31 @@ def test_differences_ignore_only_the_python_patch_version(tmp_path):
         nbformat.write(nb, tmp_path / name / "n.ipynb")
     assert release.differences(tmp_path / "a", tmp_path / "b") == []
     assert release.differences(tmp_path / "a", tmp_path / "c") == ["n.ipynb"]
+
+
+def test_every_course_code_cell_is_locked(master):
+    """Course-authored code (imports, helpers, demos) is a locked nbgrader cell, so grading can restore it."""
+    nb = nbformat.read(master, as_version=4)
+    unlocked = [c.source.splitlines()[0] for c in nb.cells
+                if c.cell_type == "code" and c.source.strip() and not meta(c).get("grade_id")]
+    assert not unlocked, f"{master.name}: course cells without nbgrader metadata (run `python -m mlprereq.release`): {unlocked}"
+    ids = [meta(c)["grade_id"] for c in nb.cells if meta(c).get("grade_id")]
+    assert len(ids) == len(set(ids))
+
+
+def test_stamping_locks_a_new_course_cell_and_keeps_the_ids_it_gave():
+    from mlprereq.authoring import lock_course_cells
+    from mlprereq.notebooks import is_course_cell
+
+    nb = nbsrc.script_to_notebook("# %% setup\nx = 1\n# %%\nimport math\n# %% solution id=f\ndef f(): pass\n"
+                                  "# %%\ndef show(v):\n    print(v)\n# %%\nshow(1)\n# %%\nshow(2)\n")
+    assert lock_course_cells(nb)
+    assert [meta(c).get("grade_id") for c in nb.cells] == \
+           ["setup", "course_imports", "f", "course_show", "course_show_2", "course_show_3"]
+    assert all(is_course_cell(c) for c in nb.cells if meta(c)["grade_id"].startswith("course_"))
+    assert nb.cells[1].metadata["nbgrader"] == nbsrc.nbgrader_meta("locked", "course_imports", None)
+    nb.cells[3].source = "def show(v):\n    print('value', v)"  # the author edits a helper: its id stays
+    nb.cells.insert(2, nbformat.v4.new_code_cell("import numpy as np"))  # and adds a cell: locked too
+    assert lock_course_cells(nb)
+    assert [meta(c).get("grade_id") for c in nb.cells][1:5] == ["course_imports", "course_imports_2", "f", "course_show"]
+    assert not lock_course_cells(nb)

@@ -268,6 +268,67 @@ def test_names_a_test_binds_to_helpers_are_pinned_but_plain_values_are_not(cours
     assert out.cells[3].outputs[-1]["text"] == "('the student uses j', 'and ok')\n"  # put back: root, only root
 
 
+def test_helpers_and_modules_a_course_cell_binds_are_pinned_but_its_plain_values_are_not(course):
+    from mlprereq.nbsrc import nbgrader_meta
+
+    cwd = course / "autograded" / "c" / "a"
+    cwd.mkdir(parents=True, exist_ok=True)
+    course_cell = nbformat.v4.new_code_cell("import math\nfrom math import sqrt as root\n\n"
+                                           "def helper(x):\n    return x + 1\n\nlimit = 5")
+    course_cell.metadata["nbgrader"] = nbgrader_meta("locked", "course_imports", None)
+    nb = nbformat.v4.new_notebook(cells=[
+        course_cell,
+        # A student's cell rebinds the course's import, its helper and its module, and reuses a demo variable.
+        _graded_cell("globals()['root'] = lambda x: 2.0\nhelper = lambda x: 0\nmath = None\nlimit = 6"),
+        _graded_cell("print(root(9), helper(1), math.floor(2.5), limit)", "uses"),
+    ])
+    ex = SandboxedExecute(course_root=str(course), timeout=60, allow_errors=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out, _ = ex.preprocess(nb, {"metadata": {"path": str(cwd)}})
+    assert out.cells[2].outputs[-1]["text"] == "3.0 2 2 6\n", out.cells[2].outputs  # put back before the test
+    flags = ex._record["flags"]
+    for name in ("root", "helper", "math"):
+        assert any(f"the name {name!r} bound by a course cell was rebound" in f for f in flags), flags
+    assert not any("'limit'" in f for f in flags), flags
+
+
+HUB_VENV_CHECK = """
+from IPython.core.interactiveshell import InteractiveShell
+from mlprereq.grading.kernel.snapshot import snapshot_guard
+from mlprereq.grading.spec import SandboxSpec
+
+shell = InteractiveShell.instance()
+take, restore, pin = snapshot_guard(SandboxSpec(protect_modules=(), protect_classes=()), {}, {}, {})
+take()
+import matplotlib
+matplotlib.use("module://matplotlib_inline.backend_inline")
+import matplotlib.pyplot as plt  # the inline backend registers its post_execute callback (flush_figures)
+plt.plot([1, 2])
+
+def students_own():
+    pass
+
+shell.events.register("post_run_cell", students_own)
+print(restore())
+"""
+
+
+def test_library_callbacks_are_not_flagged_in_a_venv_sharing_another_ones_packages(tmp_path):
+    """The hub's venv (hub/hubctl.py make_user_venv) reaches the checkout's packages through a .pth file, so
+    matplotlib-inline sits outside its prefix: its callback is still library code, a student's is not."""
+    import subprocess
+    import sysconfig
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys._base_executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = next((venv / "lib").glob("python3*")) / "site-packages"
+    (site / "course.pth").write_text(f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", HUB_VENV_CHECK], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path, env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.stdout.strip().splitlines()[-1:] == ["['an IPython post_run_cell callback was added']"], out
+
+
 # -- the static review: no false alarms on real solutions, alarms on tampering ---------------------------------
 def test_correct_solutions_are_not_flagged(master):
     teacher = nbformat.read(master, as_version=4)

@@ -4,14 +4,18 @@
     DropOrphanGradeMetadata  a duplicated cell never makes a notebook ungradable
     StderrToStdout           a library warning never zeroes a correct answer
     HideHiddenTests          feedback never shows a hidden test (feedback.py)
+    RestoreCourseCells       the course's code cells run as released, in their place (course_cells.py)
 """
+from pathlib import Path
+
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader import utils
+from traitlets import Unicode
 
 from .feedback import HideHiddenTests
 from .sandbox import SandboxedExecute
 
-__all__ = ["SandboxedExecute", "DropOrphanGradeMetadata", "StderrToStdout", "HideHiddenTests"]
+__all__ = ["SandboxedExecute", "DropOrphanGradeMetadata", "StderrToStdout", "HideHiddenTests", "RestoreCourseCells"]
 
 
 class StderrToStdout(NbGraderPreprocessor):
@@ -45,3 +49,41 @@ class DropOrphanGradeMetadata(NbGraderPreprocessor):
         if "nbgrader" in meta and not meta["nbgrader"].get("grade_id"):
             del meta["nbgrader"]
         return cell, resources
+
+
+class RestoreCourseCells(NbGraderPreprocessor):
+    """Put back, from the release, each course code cell that was deleted, stripped of its metadata or moved.
+
+    Runs in ``Autograde.sanitize_preprocessors`` after OverwriteCells, which restores the source of a locked
+    cell only where its grade_id still is. The review notes each one (review.integrity_notes).
+    """
+
+    course_root = Unicode("", help="the course folder whose release/ holds the notebooks as students got them "
+                                   "(default: the nearest folder above the notebook with an nbgrader_config.py)"
+                          ).tag(config=True)
+
+    def release_notebook(self, resources):
+        from .layout import CourseLayout
+
+        info = resources.get("nbgrader") or {}
+        path = (resources.get("metadata") or {}).get("path")
+        layout = CourseLayout.at(self.course_root) if self.course_root else (CourseLayout.find(Path(path)) if path else None)
+        if layout is None or not info.get("assignment") or not info.get("notebook"):
+            return None
+        from .review import load_course_notebook
+
+        release = layout.release(info["assignment"]) / f"{info['notebook']}.ipynb"
+        nb = load_course_notebook(release)
+        if nb is None:
+            self.log.warning("course cells not restored: cannot read %s", release)
+        return nb
+
+    def preprocess(self, nb, resources):
+        from .course_cells import restore_course_cells
+
+        release = self.release_notebook(resources)
+        if release is not None:
+            nb.cells, notes = restore_course_cells(nb.cells, release.cells)
+            for note in notes:
+                self.log.warning("%s", note)
+        return nb, resources

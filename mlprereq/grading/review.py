@@ -5,9 +5,11 @@ student's code does at run time can change their result:
 
 ``integrity_notes``
     compares the submitted notebook with the released one: deleted,
-    duplicated or edited test cells and cells whose type was changed. nbgrader
-    restores test cells (OverwriteCells, with ``add_missing_cells``); these
-    notes say why a student's notebook differs from what ran.
+    duplicated or edited test cells, cells whose type was changed, and course
+    code cells deleted, edited, stripped of their metadata or moved. nbgrader
+    restores test cells (OverwriteCells, with ``add_missing_cells``), and
+    RestoreCourseCells the course cells; these notes say why a student's
+    notebook differs from what ran.
 
 ``scan_code``
     reads (with ``ast``) every code cell the student wrote or changed and flags
@@ -37,6 +39,7 @@ import nbformat
 
 from .. import notebooks
 from . import status
+from .course_cells import restore_course_cells
 from .layout import CourseLayout
 
 PROTECTED_ROOTS = {"torch", "numpy", "builtins", "mlprereq", "math", "sys", "IPython", "ipykernel", "unittest",
@@ -72,8 +75,9 @@ def _load_unchanged(path: str, mtime_ns: int, size: int):
     return _load(Path(path))
 
 
-def _load_course_notebook(path: Path):
-    """A source/ or release/ notebook: the same for every submission, so read (and validated) once per process."""
+def load_course_notebook(path: Path):
+    """A source/ or release/ notebook: the same for every submission, so read (and validated) once per process;
+    None when it cannot be read."""
     try:
         stat = path.stat()
     except OSError:
@@ -107,13 +111,14 @@ def integrity_notes(submitted, release) -> list[str]:
             notes.append(f"{kind} {gid} was changed from {original.cell_type} to {cell.cell_type} (restored)")
         elif is_test and cell.source.strip() != original.source.strip():
             notes.append(f"test cell {gid} was edited (restored)")
-    return notes + course_cell_notes(submitted, release)
+    return notes + restore_course_cells(submitted.cells, release.cells)[1] + course_cell_notes(submitted, release)
 
 
 def course_cell_notes(submitted, release) -> list[str]:
-    """A note for each course-authored code cell (imports, helpers: no nbgrader metadata) that the
-    submission no longer holds as released. Such cells are not restored, but the tests' comparisons
-    happen in the grader (differential.py), so an edit gains nothing; the note says why the notebook differs.
+    """A note for each course-authored code cell left unlocked in the release (no nbgrader metadata: a
+    course whose masters were not stamped) that the submission no longer holds as released. Such cells are
+    not restored, but the tests' comparisons happen in the grader (differential.py), so an edit gains
+    nothing; the note says why the notebook differs. Locked course cells are restored (course_cells.py).
 
     >>> course_cell_notes(student_nb, release_nb)
     ['the course cell starting "from mlprereq.checks import ..." was edited or deleted']
@@ -188,6 +193,16 @@ def _top_level_bindings(tree) -> dict[str, str]:
                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
                     out.setdefault(n.id, "assign")
     return out
+
+
+def course_cell_names(source: str) -> tuple[str, ...]:
+    """The names a course cell imports or defines at top level (``def``, ``class``, ``import``): the helpers
+    the grading guard pins after it runs (kernel/snapshot.py). Plain assignments are left out: a student
+    may reuse a demo's variable name."""
+    tree = _parse(source)
+    if tree is None:
+        return ()
+    return tuple(n for n, how in _top_level_bindings(tree).items() if how == "def" or how.startswith("import:"))
 
 
 def _target_names(targets) -> list[str]:
@@ -379,7 +394,7 @@ def review_submission(root: Path, assignment: str, student: str) -> tuple[list[s
     for master_path in masters:
         name = master_path.name
         submitted = _load(layout.submitted(student, assignment) / name)
-        release = _load_course_notebook(layout.release(assignment) / name)
+        release = load_course_notebook(layout.release(assignment) / name)
         if submitted is None or release is None:
             continue
         reference = course_reference(layout.release(assignment) / name, master_path)

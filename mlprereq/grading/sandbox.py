@@ -630,6 +630,8 @@ class SandboxedExecute(Execute):
             self._guard_calls(end)
         if differential:
             self._finish_differential(cell, name, self._records(nonce))
+        if self.guard and self._armed and notebooks.is_course_cell(cell):
+            self._pin_course_names(cell, name)
         if checked:
             if findings is None or unverified:
                 cell.outputs.append(_error_output("GradingGuardError", "the test helpers could not be verified"))
@@ -797,11 +799,13 @@ class SandboxedExecute(Execute):
         if not any(r.get("nonce") == nonce for r in reports):
             self._flag("guard", "the tamper guard did not start in this kernel")
 
-    def _guard_check(self, phase: str, name: str, cell, first=(), then=()) -> list[str] | None:
+    def _guard_check(self, phase: str, name: str, cell, names: tuple | None = None, first=(), then=()) -> list[str] | None:
         """What the guard found and put back; None when it did not answer (then the test is not trusted).
-        ``first`` and ``then``: guard calls sent in the same request, before and after the check."""
+        ``names``: course names to pin; ``first`` and ``then``: guard calls sent in the same request, before
+        and after the check."""
         nonce = secrets.token_hex(8)
-        reply = self._guard_calls([*first, ("check", f"{nonce!r}, {phase!r}"), *then])
+        args = f"{nonce!r}, {phase!r}" + (f", {tuple(names)!r}" if names else "")
+        reply = self._guard_calls([*first, ("check", args), *then])
         reports = [r for r in self._drain_events() if r.get("nonce") == nonce]
         if reply is None or not reports:
             self._flag("tamper", f"the tamper guard did not answer {phase} {name}")
@@ -810,6 +814,16 @@ class SandboxedExecute(Execute):
         for f in findings:
             self._flag("tamper", f"{f} ({phase} {name})")
         return findings
+
+    def _pin_course_names(self, cell, name: str) -> None:
+        """Have the guard pin the helpers and modules a course cell just imported or defined, so a student
+        cell that rebinds one (``globals()["assert_all_close"] = ...``) gets it put back before the next test."""
+        from mlprereq.grading.review import course_cell_names
+
+        names = course_cell_names(cell.source)
+        if names:
+            # The check also put everything back: a test cell right after needs no check before it.
+            self._clean = self._guard_check("after-course", name, cell, names) is not None
 
     def _drain_events(self) -> list[dict]:
         items = self.km.read_channel() if self.km is not None else []

@@ -16,6 +16,22 @@ import os
 import sys
 
 
+def library_folders() -> tuple[str, ...]:
+    """Where installed code lives, worked out before any student code: the prefixes, the standard library and
+    every site-packages folder on sys.path. A venv may share another one's packages through a .pth file
+    (the hub's does, hub/hubctl.py): its libraries are then outside its own prefix."""
+    import site
+    import sysconfig
+
+    folders = {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values()}
+    try:
+        folders.update(site.getsitepackages())
+    except AttributeError:  # an old virtualenv's site module
+        pass
+    folders.update(p for p in sys.path if os.path.basename(p.rstrip(os.sep)) in ("site-packages", "dist-packages"))
+    return tuple(sorted({f.rstrip(os.sep) for f in folders if f and os.path.isabs(f)}))
+
+
 def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dict):
     """``(take_snapshot, restore, pin_test_names)`` for ``spec.protect_modules`` / ``spec.protect_classes``.
 
@@ -114,7 +130,8 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
 
     # ipykernel swaps these in and out around every execution (stdin forwarding).
     KERNEL_MANAGED = frozenset({"input", "raw_input", "getpass"})
-    pinned: dict = {}   # user-namespace names bound by test cells -> the object they held
+    pinned: dict = {}   # user-namespace names bound by test cells and course cells -> the object they held
+    pinned_by: dict = {}  # name -> "used by the tests" / "bound by a course cell", for the finding
 
     def package_dir(module_name: str):
         top = sysmodules.get(module_name.split(".")[0])
@@ -141,7 +158,7 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
             seen_ids += 1
         return False
 
-    libraries = _tuple(p.rstrip(sep) for p in {sys.prefix, sys.base_prefix} if p)
+    libraries = library_folders()
 
     def library_code(obj) -> bool:
         where = code_file(obj)
@@ -207,7 +224,7 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
                 user_ns = shell.user_ns
                 for name, value in pinned.items():
                     if user_ns.get(name, MISSING) is not value:
-                        findings.append(f"the name {name!r} used by the tests was rebound")
+                        findings.append(f"the name {name!r} {pinned_by[name]} was rebound")
                         user_ns[name] = value
         finally:
             state["restoring"] = False
@@ -248,10 +265,19 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
                     pass
         return findings
 
-    def pin_test_names() -> None:
-        """Remember the names the last test cell bound to protected helpers and modules."""
+    def pin_test_names(course_names=None) -> None:
+        """Remember the names the last test cell bound to protected helpers and modules; or, given
+        ``course_names`` (what a course cell just bound: its imports and definitions), those of them that
+        hold a helper or a module, whatever they are (a course-defined plotting helper too)."""
         shell = ipython.get("shell")
         if shell is None:
+            return
+        if course_names is not None:
+            user_ns = shell.user_ns
+            for name in course_names:
+                value = user_ns.get(name, MISSING)
+                if value is not MISSING and (callable(value) or _isinstance(value, types.ModuleType)):
+                    pinned[name], pinned_by[name] = value, "bound by a course cell"
             return
         protected_ids = state["ids"]
         if protected_ids is None:  # worked out once per snapshot (or when a library wrapper was accepted)
@@ -263,7 +289,7 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
             # even though small ints (and True, None) are one shared object.
             if (not name.startswith("_") and _id(value) in protected_ids and name not in pinned
                     and (callable(value) or _isinstance(value, types.ModuleType))):
-                pinned[name] = value
+                pinned[name], pinned_by[name] = value, "used by the tests"
 
     def take() -> None:
         """Called when the guard is armed: after ipykernel has set up builtins, before any student code."""
