@@ -410,3 +410,50 @@ def test_zero_dimensional_results_keep_their_shape():
     for value in (torch.tensor(9.0), np.array(3.0), np.float64(2.0), 1.5):
         record("all_close", value, {})
     assert [tuple(to_tensor(r["value"]).shape) for r in end()] == [(), (), (), ()]
+
+
+@pytest.mark.parametrize("literal", [[0.1, 0.2], (1, 2, 3), [[True, False]], [1, 2.5], [[1 + 2j]], 0.1])
+def test_a_list_expected_value_converts_alike_in_the_notebook_and_in_the_grader(literal):
+    """An eager expected value written as a list has the same dtype and values in-process and recorded by the
+    grader (checks.literal_converter owns the conversion)."""
+    import torch
+
+    from mlprereq import checks
+    from mlprereq.grading.differential import to_tensor
+    from mlprereq.grading.kernel.record import recorder
+
+    in_process = checks.as_tensor(literal)
+    begin, record, end = recorder()
+    begin()
+    record("all_close", torch.zeros(1), {}, literal, True)
+    recorded = to_tensor(end()[0]["expected"])
+    assert (recorded.dtype, recorded.tolist()) == (in_process.dtype, in_process.tolist())
+
+
+def test_a_tolerance_zero_check_against_a_list_gives_one_verdict_in_the_notebook_and_in_the_grader():
+    import torch
+
+    from mlprereq import checks
+    from mlprereq.grading.differential import compare_records
+    from mlprereq.grading.kernel.record import recorder
+
+    begin, record, end = recorder()
+    literal = [0.1, 0.2]
+
+    def graded(result):
+        begin()
+        record("all_equal", result, {"name": "r"}, literal, True)
+        return end()
+
+    reference = graded(torch.tensor(literal, dtype=torch.float64))  # the master's run
+
+    def verdicts(result):
+        try:
+            checks.assert_all_equal(result, literal, name="r")
+            visible = True
+        except AssertionError:
+            visible = False
+        return visible, compare_records(graded(result), reference) is None
+
+    assert verdicts(torch.tensor(literal)) == (False, False)  # float32 0.1 is not the literal 0.1
+    assert verdicts(torch.tensor(literal, dtype=torch.float64)) == (True, True)
