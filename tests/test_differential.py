@@ -1,247 +1,47 @@
-"""Hidden tests compared in the grader: lying objects and rebound helpers gain nothing.
+"""Hidden tests compared in the grader: lying objects, rebound helpers and leaks gain nothing.
 
-A course whose hidden tests follow the differential convention
-(tests/fixtures/differential.py: the student's value first, the expected value
-lazy) graded by `course autograde` with the sandbox: each student below gives
-the same wrong answers as `wrong`, plus a trick; every trick must score exactly
-what the wrong answers score untampered (0), while the right answers score full marks.
+The differential cohort (tests/hostile/build.py: the course of
+tests/fixtures/differential.py, whose hidden tests follow the differential
+convention) graded by `course autograde` with the sandbox: each student gives the
+same wrong answers as `wrong`, plus a trick of one of three classes (lying objects,
+rebound helpers and edited course cells, hidden-test leaks); every trick must score
+exactly what the wrong answers score untampered (0), and its feedback must hold no
+line of a hidden test, while the right answers score full marks.
 """
-import shutil
-from pathlib import Path
+import html
 
 import nbformat
 import pytest
 
-from hostile.build import submission
-from mlprereq import nbsrc, release
+from hostile.build import COURSE_CELL_EDITS, DIFFERENTIAL as A, DIFFERENTIAL_NOTEBOOK as NB, LEAKS, LIES, REBINDS, \
+    TRICKS, build_differential_cohort
 from mlprereq.cli import main as course
 from mlprereq.grading import report
-from mlprereq.grading.cohort import COURSE_FILES
+from mlprereq.grading.feedback import hidden_lines
 from mlprereq.grading.sandbox import bwrap_works
 from mlprereq.grading.status import load_status
 from mlprereq.nbgrader_api import make_api
 
-
-
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "differential.py"
-A, NB = "differential", "differential.ipynb"
 FULL = {"double__visible": 1.0, "double__hidden": 2.0, "halve__hidden": 2.0, "count_positive__hidden": 1.0}
-
-WRONG = {
-    "double": "def double(x):\n    return x + 1\n",
-    "halve": "def halve(a):\n    return a\n",
-    "count_positive": "def count_positive(values):\n    return len(values)\n",
-}
-TORCH_FUNCTION = '''
-import torch
-
-class Agreeable(torch.Tensor):
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        if func.__name__ in ("__eq__", "eq", "isclose", "allclose", "equal", "__ne__", "ne"):
-            return torch.ones((), dtype=torch.bool) if func.__name__ not in ("__ne__", "ne") else torch.zeros((), dtype=torch.bool)
-        return super().__torch_function__(func, types, args, kwargs)
-
-def double(x):
-    return (x + 1).as_subclass(Agreeable)
-'''
-TORCH_DISPATCH = '''
-import torch
-
-class Dispatcher(torch.Tensor):
-    @classmethod
-    def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
-        return torch.ones((), dtype=torch.bool)
-
-def double(x):
-    return (x + 1).as_subclass(Dispatcher)
-'''
-ARRAY = '''
-import numpy as np
-
-class Yes(np.ndarray):
-    def __eq__(self, other):
-        return np.ones(self.shape, dtype=bool)
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return np.ones(np.shape(inputs[0]), dtype=bool)
-    def __array_function__(self, func, types, args, kwargs):
-        return True
-
-def halve(a):
-    return np.asarray(a).view(Yes)
-'''
-NUMBER = '''
-class Three(int):
-    def __eq__(self, other):
-        return True
-    __hash__ = int.__hash__
-    def __sub__(self, other):
-        return 0
-
-def count_positive(values):
-    return Three(len(values))
-'''
-REBIND_GLOBALS = '''
-def double(x):
-    return x + 1
-
-globals()["assert_all_close"] = lambda *args, **kwargs: None
-globals()["assert_all_equal"] = lambda *args, **kwargs: None
-globals()["assert_shape"] = lambda *args, **kwargs: None
-'''
-PATCH_MODULE = '''
-import mlprereq.checks as checks
-
-def double(x):
-    return x + 1
-
-checks.assert_all_close = checks.assert_all_equal = checks.assert_shape = lambda *args, **kwargs: None
-'''
-PATCH_DURING_TEST = '''
-import mlprereq.checks as checks
-
-def double(x):
-    checks._graded = lambda *args, **kwargs: True  # "the grader recorded it": compare nothing
-    return x + 1
-'''
-FAKE_RECORDER = '''
-def double(x):
-    for cls in (0).__class__.__subclasses__():
-        if cls.__name__ == "_mlprereq_grading_guard":
-            cls.begin("mine")  # try to take the recording over
-            cls.record("all_close", 2 * x)  # the right answer, for the wrong count of checks
-    return x + 1
-'''
-
-LEAKS = """
-import linecache, sys
-
-def count_positive(values):
-    caller = sys._getframe(1)  # the hidden test's own frame
-    print("CALLER", caller.f_code.co_consts, caller.f_locals.get("_ih"), caller.f_globals.get("In"))
-    return len(values)
-
-ip = get_ipython()
-print("IN", In)
-print("IH", _ih)
-print("OUT", Out)
-print("I-N", [v for k, v in globals().items() if k.startswith("_i")])
-print("HISTORY", list(ip.history_manager.get_range(raw=True)), ip.history_manager.input_hist_raw)
-cells = {**getattr(linecache, "_ipython_cache", {}), **linecache.cache}  # the cells' entries, not library files
-print("LINECACHE", ["".join(v[2]) for k, v in cells.items() if "ipykernel" in str(k) and isinstance(v, tuple) and len(v) > 2])
-"""
-
-STACK_LATER = """
-import traceback
-
-STOLEN = globals().get("STOLEN", [])  # what double() kept while the hidden tests ran
-
-def count_positive(values):
-    return len(values)
-
-print("STACK", STOLEN)
-"""
-STACK_DOUBLE = """
-import traceback, sys
-
-def double(x):
-    stolen = sys.modules["__main__"].__dict__.setdefault("STOLEN", [])
-    stolen.append("".join(traceback.format_stack()))
-    return x + 1
-"""
-HTML_LEAK = """
-from IPython.display import HTML, display
-
-def count_positive(values):
-    return len(values)
-
-display(HTML("<pre>" + "\\n".join(In) + "</pre>"))
-"""
-ERROR_LEAK = """
-def count_positive(values):
-    return len(values)
-
-raise RuntimeError("history: " + " | ".join(_ih))
-"""
-
-# The course's own import cell, edited (not locked in the release) to define helpers that accept anything.
-COURSE_CELL = "from mlprereq.checks import assert_all_close"
-EDITED_COURSE_CELL = """import numpy as np
-import torch
-
-def assert_all_close(*args, **kwargs):
-    pass
-
-assert_all_equal = assert_shape = assert_all_close
-"""
-# The same, and the student's cell also re-imports the real helpers under other names to confuse the review.
-EDITED_COURSE_CELL_ALIASED = EDITED_COURSE_CELL + "from mlprereq import checks as _real_checks\n"
-# The course cell deleted altogether, the helpers defined in the answer cell instead.
-DEFINE_HELPERS_IN_ANSWER = """
-def double(x):
-    return x + 1
-
-def assert_all_close(*args, **kwargs):
-    return None
-
-assert_all_equal = assert_shape = assert_all_close
-"""
-
-COURSE_CELL_EDITS = {"edit-course-cell": EDITED_COURSE_CELL, "edit-course-cell-aliased": EDITED_COURSE_CELL_ALIASED,
-                     "delete-course-cell": None}
-
-TRICKS = {
-    "torch-function": {"double": TORCH_FUNCTION},
-    "torch-dispatch": {"double": TORCH_DISPATCH},
-    "ndarray-hooks": {"halve": ARRAY},
-    "int-subclass": {"count_positive": NUMBER},
-    "rebind-globals": {"double": REBIND_GLOBALS},
-    "patch-checks": {"double": PATCH_MODULE},
-    "patch-during-test": {"double": PATCH_DURING_TEST},
-    "fake-recorder": {"double": FAKE_RECORDER},
-    "edit-course-cell": {},
-    "edit-course-cell-aliased": {},
-    "delete-course-cell": {"double": DEFINE_HELPERS_IN_ANSWER},
-    "print-history": {"count_positive": LEAKS},
-    "stack-later": {"double": STACK_DOUBLE, "count_positive": STACK_LATER},
-    "html-display": {"count_positive": HTML_LEAK},
-    "error-message": {"count_positive": ERROR_LEAK},
-}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     if not bwrap_works():
         pytest.fail("bubblewrap is not available: this security test never skips (sudo apt-get install -y bubblewrap)")
-    root = tmp_path_factory.mktemp("diff") / "course"
-    root.mkdir()
-    for name in COURSE_FILES:
-        shutil.copy2(ROOT / name, root / name)
-    (root / "source" / A).mkdir(parents=True)
-    nbformat.write(nbsrc.script_to_notebook(FIXTURE.read_text()), root / "source" / A / NB)
-    release.generate(root)
-    master = nbformat.read(root / "source" / A / NB, as_version=4)
-    release_nb = nbformat.read(root / "release" / A / NB, as_version=4)
-    exercises = {"double", "halve", "count_positive"}
-    students = {"right": submission(release_nb, master, exercises), "wrong": submission(release_nb, master, exercises, WRONG)}
-    for student, trick in TRICKS.items():
-        students[student] = submission(release_nb, master, exercises, {**WRONG, **trick})
-    for student, source in COURSE_CELL_EDITS.items():
-        nb = students[student]
-        index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and COURSE_CELL in c.source)
-        if source is None:
-            del nb.cells[index]
-        else:
-            nb.cells[index].source = source
-    for student, nb in students.items():
-        folder = root / "submitted" / student / A
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / NB)
+    root, students = build_differential_cohort(tmp_path_factory.mktemp("diff") / "course")
     assert course(["--course", str(root), "autograde", A, "--workers", "2", "--quiet"]) == 0
     with make_api(root).gradebook as gb:
         scores = {s: report.cell_scores(gb, A, s) for s in students}
     return root, scores
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(graded):
+    """student -> the text of their feedback page."""
+    root, _ = graded
+    assert course(["--course", str(root), "feedback", A]) == 0
+    return {p.parts[-3]: p.read_text() for p in (root / "feedback").glob(f"*/{A}/*.html")}
 
 
 @pytest.mark.slow
@@ -348,27 +148,30 @@ def test_the_grader_compares_with_the_masters_tolerance_and_counts_the_checks():
 
 
 @pytest.mark.slow
-def test_no_feedback_page_holds_any_hidden_line_whatever_the_student_prints(graded):
-    import html
-
-    from mlprereq.grading.feedback import hidden_lines
-
+@pytest.mark.parametrize("student", ["right", "wrong", *sorted(TRICKS)])
+def test_no_feedback_page_holds_any_hidden_line_whatever_the_student_prints(graded, feedback_pages, student):
     root, _ = graded
-    master = nbformat.read(root / "source" / A / NB, as_version=4)
-    lines = hidden_lines(master)
+    lines = hidden_lines(nbformat.read(root / "source" / A / NB, as_version=4))
     assert len(lines) >= 5  # the fixture's hidden tests, less what visible cells show anyway
-    assert course(["--course", str(root), "feedback", A]) == 0
-    pages = {p.parts[-3]: p.read_text() for p in (root / "feedback").glob(f"*/{A}/*.html")}
-    assert set(pages) >= {"right", "wrong", "print-history"}
-    for student, page in pages.items():
-        leaked = [l for l in lines if l in page or html.escape(l) in page]
-        assert not leaked, (student, leaked)
+    page = feedback_pages[student]
+    leaked = [line for line in lines if line in page or html.escape(line) in page]
+    assert not leaked, leaked
+
+
+@pytest.mark.slow
+def test_a_quoted_hidden_test_is_removed_by_the_grader_and_flagged(graded):
+    root, _ = graded
     # A stack captured while a hidden test ran does quote it: printed in the kernel, removed by the grader, flagged.
     nb = nbformat.read(root / "autograded" / "stack-later" / A / NB, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert any("[output removed: it quoted a hidden test]" in (o.get("text") or "") for o in outputs)
     assert any("printed hidden-test code" in f for f in load_status(root, A)["stack-later"].flags)
-    # The kernel's history never held a hidden test: what print-history printed needed no removal.
+
+
+@pytest.mark.slow
+def test_the_kernels_history_never_holds_a_hidden_test(graded):
+    root, _ = graded
+    # What print-history printed needed no removal: it ran, and the history had no hidden test to show.
     history = nbformat.read(root / "autograded" / "print-history" / A / NB, as_version=4)
     printed = "".join(o.get("text") or "" for c in history.cells for o in c.get("outputs", []))
     assert "IN [" in printed and "HISTORY" in printed and "LINECACHE" in printed, printed[:500]
