@@ -583,7 +583,8 @@ class SandboxedExecute(Execute):
         seconds = time.perf_counter() - started
         timed_out = problem == "timeout" or any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
         self._record["cells"].append({"index": index, "grade_id": name if name != f"cell {index}" else None,
-                                      "test": test, "seconds": round(seconds, 3), "timed_out": timed_out})
+                                      "test": test, "seconds": round(seconds, 3), "timed_out": timed_out,
+                                      "compared_in_grader": differential})
         if timed_out:
             self._record["notes"].append(f"{name} timed out")
         if self._overflow:
