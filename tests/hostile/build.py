@@ -668,7 +668,7 @@ def count_positive(values):
 
 for obj in gc.get_objects():
     code = obj.__code__ if isinstance(obj, types.FunctionType) else obj if isinstance(obj, types.CodeType) else None
-    if code is not None and ("ipykernel" in code.co_filename or code.co_filename.startswith("<")):  # cells
+    if code is not None and "/ipykernel_" in code.co_filename:  # the cells' code, not the libraries'
         print("CODE", code.co_filename, code.co_consts, code.co_names)
         print("LINES", "".join(linecache.getlines(code.co_filename)))
         try:
@@ -696,9 +696,10 @@ import glob, json, os
 def count_positive(values):
     return len(values)
 
-for path in glob.glob("*.ipynb") + glob.glob("../*/*.ipynb") + glob.glob("/tmp/**/*.ipynb", recursive=True):
+for pattern in ("*.ipynb", "../*/*.ipynb", "/tmp/**/*.ipynb"):
     try:
-        print("NOTEBOOK", path, open(path).read())
+        for path in glob.glob(pattern, recursive=True):
+            print("NOTEBOOK", path, open(path).read())
     except OSError as err:
         print("read failed:", type(err).__name__)
 try:
@@ -739,8 +740,10 @@ import linecache, sys
 TRACED = []
 
 def _tracer(frame, event, arg):
-    # Every line any cell runs, read from linecache while that cell runs.
-    if event == "line" or event == "call":
+    # Every line a cell runs (not library code), read from linecache while that cell runs.
+    if "/ipykernel_" not in frame.f_code.co_filename:  # cells are /tmp/ipykernel_<pid>/<hash>.py
+        return None
+    if event == "line":
         TRACED.append(linecache.getline(frame.f_code.co_filename, frame.f_lineno))
     return _tracer
 
@@ -758,7 +761,7 @@ sys.settrace(None)
 def count_positive(values):
     return len(values)
 
-print("TRACED", "".join(globals().get("TRACED", [])))
+print("TRACED", "".join(dict.fromkeys(globals().get("TRACED", []))))
 '''
 
 LIES = {
