@@ -34,7 +34,7 @@ import contextlib
 import numpy as np
 import torch
 
-__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor", "plain"]
+__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor", "literal_converter", "plain"]
 
 _MAX_SHOWN = 5
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
@@ -87,10 +87,47 @@ def plain(x, name: str = "result") -> torch.Tensor:
         return as_tensor(x)
 
 
+def literal_converter():
+    """``literal(value)``: a test's literal list or tuple of Python numbers as a NumPy array, else None.
+
+    The one owner of how an expected value written as a list becomes an array: the checks here and the
+    grader's recorder (kernel/record.py) both use it, so ``[0.1, 0.2]`` is float64 on both sides (NumPy's
+    dtypes, like a Python float's full precision) and a tolerance-0 check means the same in the student's
+    notebook and in the grader. Built as a closure over functions taken when it is made (the recorder makes
+    its own before any student code runs), so patching ``np.asarray`` later changes nothing.
+
+    >>> literal_converter()([0.1, 2]).dtype
+    dtype('float64')
+    """
+    asarray, _type, _list, _tuple = np.asarray, type, list, tuple
+    numbers = frozenset(_PLAIN_NUMBERS)
+
+    def numbers_only(value, depth=0) -> bool:
+        kind = _type(value)
+        if kind in numbers:
+            return True
+        return (kind is _list or kind is _tuple) and depth < 8 and all(numbers_only(v, depth + 1) for v in value)
+
+    def literal(value):
+        if (_type(value) is _list or _type(value) is _tuple) and numbers_only(value):
+            return asarray(value)
+        return None
+
+    return literal
+
+
+_literal = literal_converter()
+
+
 def as_tensor(x) -> torch.Tensor:
-    """A torch tensor of ``x`` (tensor, NumPy array, Python number or nested list); trusted values only."""
+    """A torch tensor of ``x`` (tensor, NumPy array, Python number or nested list); trusted values only.
+
+    A list or tuple of numbers converts as NumPy does (:func:`literal_converter`): ``[0.1]`` is float64."""
     if isinstance(x, torch.Tensor):
         return x.detach()
+    array = _literal(x)
+    if array is not None:
+        return torch.from_numpy(array)
     if isinstance(x, np.ndarray):
         # A fresh C-ordered copy: torch refuses some negative-stride arrays NumPy calls contiguous.
         return torch.from_numpy(np.array(x, order="C", copy=True))

@@ -1,305 +1,52 @@
-"""Hidden tests compared in the grader: lying objects and rebound helpers gain nothing.
+"""Hidden tests compared in the grader: lying objects, rebound helpers and leaks gain nothing.
 
-A course whose hidden tests follow the differential convention
-(tests/fixtures/differential.py: the student's value first, the expected value
-lazy) graded by `course autograde` with the sandbox: each student below gives
-the same wrong answers as `wrong`, plus a trick; every trick must score exactly
-what the wrong answers score untampered (0), while the right answers score full marks.
+The differential cohort (tests/hostile/build.py: the course of
+tests/fixtures/differential.py, whose hidden tests follow the differential
+convention) graded by `course autograde` with the sandbox: each student gives the
+same wrong answers as `wrong`, plus a trick of one of three classes (lying objects,
+rebound helpers and edited course cells, hidden-test leaks); every trick must score
+exactly what the wrong answers score untampered (0), and its feedback must hold no
+line of a hidden test, while the right answers score full marks.
 """
 import copy
-import shutil
+import html
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from hostile.build import submission
-from mlprereq import nbsrc, notebooks, release
-from mlprereq.authoring import lock_course_cells
+from hostile.build import COURSE_CELL, COURSE_CELL_EDITS, COURSE_CELL_NOTES, DIFFERENTIAL as A, \
+    DIFFERENTIAL_NOTEBOOK as NB, LEAKS, LIES, REBINDS, REBOUND_COURSE_NAMES, TRICKS, build_differential_cohort, \
+    edit_course_cell
+from mlprereq import notebooks
 from mlprereq.cli import main as course
 from mlprereq.grading import report, status
-from mlprereq.grading.cohort import COURSE_FILES
+from mlprereq.grading.feedback import hidden_lines
 from mlprereq.grading.sandbox import bwrap_works
 from mlprereq.grading.status import load_status
 from mlprereq.nbgrader_api import make_api
 
-
-
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "differential.py"
-A, NB = "differential", "differential.ipynb"
 FULL = {"double__visible": 1.0, "double__hidden": 2.0, "halve__hidden": 2.0, "count_positive__hidden": 1.0}
-
-WRONG = {
-    "double": "def double(x):\n    return x + 1\n",
-    "halve": "def halve(a):\n    return a\n",
-    "count_positive": "def count_positive(values):\n    return len(values)\n",
-}
-TORCH_FUNCTION = '''
-import torch
-
-class Agreeable(torch.Tensor):
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        if func.__name__ in ("__eq__", "eq", "isclose", "allclose", "equal", "__ne__", "ne"):
-            return torch.ones((), dtype=torch.bool) if func.__name__ not in ("__ne__", "ne") else torch.zeros((), dtype=torch.bool)
-        return super().__torch_function__(func, types, args, kwargs)
-
-def double(x):
-    return (x + 1).as_subclass(Agreeable)
-'''
-TORCH_DISPATCH = '''
-import torch
-
-class Dispatcher(torch.Tensor):
-    @classmethod
-    def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
-        return torch.ones((), dtype=torch.bool)
-
-def double(x):
-    return (x + 1).as_subclass(Dispatcher)
-'''
-ARRAY = '''
-import numpy as np
-
-class Yes(np.ndarray):
-    def __eq__(self, other):
-        return np.ones(self.shape, dtype=bool)
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return np.ones(np.shape(inputs[0]), dtype=bool)
-    def __array_function__(self, func, types, args, kwargs):
-        return True
-
-def halve(a):
-    return np.asarray(a).view(Yes)
-'''
-NUMBER = '''
-class Three(int):
-    def __eq__(self, other):
-        return True
-    __hash__ = int.__hash__
-    def __sub__(self, other):
-        return 0
-
-def count_positive(values):
-    return Three(len(values))
-'''
-REBIND_GLOBALS = '''
-def double(x):
-    return x + 1
-
-globals()["assert_all_close"] = lambda *args, **kwargs: None
-globals()["assert_all_equal"] = lambda *args, **kwargs: None
-globals()["assert_shape"] = lambda *args, **kwargs: None
-'''
-PATCH_MODULE = '''
-import mlprereq.checks as checks
-
-def double(x):
-    return x + 1
-
-checks.assert_all_close = checks.assert_all_equal = checks.assert_shape = lambda *args, **kwargs: None
-'''
-PATCH_DURING_TEST = '''
-import mlprereq.checks as checks
-
-def double(x):
-    checks._graded = lambda *args, **kwargs: True  # "the grader recorded it": compare nothing
-    return x + 1
-'''
-FAKE_RECORDER = '''
-def double(x):
-    for cls in (0).__class__.__subclasses__():
-        if cls.__name__ == "_mlprereq_grading_guard":
-            cls.begin("mine")  # try to take the recording over
-            cls.record("all_close", 2 * x)  # the right answer, for the wrong count of checks
-    return x + 1
-'''
-
-LEAKS = """
-import linecache, sys
-
-def count_positive(values):
-    caller = sys._getframe(1)  # the hidden test's own frame
-    print("CALLER", caller.f_code.co_consts, caller.f_locals.get("_ih"), caller.f_globals.get("In"))
-    return len(values)
-
-ip = get_ipython()
-print("IN", In)
-print("IH", _ih)
-print("OUT", Out)
-print("I-N", [v for k, v in globals().items() if k.startswith("_i")])
-print("HISTORY", list(ip.history_manager.get_range(raw=True)), ip.history_manager.input_hist_raw)
-cells = {**getattr(linecache, "_ipython_cache", {}), **linecache.cache}  # the cells' entries, not library files
-print("LINECACHE", ["".join(v[2]) for k, v in cells.items() if "ipykernel" in str(k) and isinstance(v, tuple) and len(v) > 2])
-"""
-
-STACK_LATER = """
-import traceback
-
-STOLEN = globals().get("STOLEN", [])  # what double() kept while the hidden tests ran
-
-def count_positive(values):
-    return len(values)
-
-print("STACK", STOLEN)
-"""
-STACK_DOUBLE = """
-import traceback, sys
-
-def double(x):
-    stolen = sys.modules["__main__"].__dict__.setdefault("STOLEN", [])
-    stolen.append("".join(traceback.format_stack()))
-    return x + 1
-"""
-HTML_LEAK = """
-from IPython.display import HTML, display
-
-def count_positive(values):
-    return len(values)
-
-display(HTML("<pre>" + "\\n".join(In) + "</pre>"))
-"""
-ERROR_LEAK = """
-def count_positive(values):
-    return len(values)
-
-raise RuntimeError("history: " + " | ".join(_ih))
-"""
-
-# The course's own import cell, edited (not locked in the release) to define helpers that accept anything.
-COURSE_CELL = "from mlprereq.checks import assert_all_close"
-EDITED_COURSE_CELL = """import numpy as np
-import torch
-
-def assert_all_close(*args, **kwargs):
-    pass
-
-assert_all_equal = assert_shape = assert_all_close
-"""
-# The same, and the student's cell also re-imports the real helpers under other names to confuse the review.
-EDITED_COURSE_CELL_ALIASED = EDITED_COURSE_CELL + "from mlprereq import checks as _real_checks\n"
-# The course cell deleted altogether, the helpers defined in the answer cell instead.
-DEFINE_HELPERS_IN_ANSWER = """
-def double(x):
-    return x + 1
-
-def assert_all_close(*args, **kwargs):
-    return None
-
-assert_all_equal = assert_shape = assert_all_close
-"""
-
-# A course-defined helper the hidden test calls, rebound from the answer cell so the test feeds it only positives.
-REBIND_COURSE_HELPER = """
-def count_positive(values):
-    return len(values)
-
-globals()["positives"] = lambda n, seed: [1.0] * n
-"""
-
-# student -> (how the course's import cell is changed, its new source). The course cells are locked in the
-# master (authoring.lock_course_cells), so grading restores each one (course_cells.py) and the review notes it.
-COURSE_CELL_EDITS = {
-    "edit-course-cell": ("edit", EDITED_COURSE_CELL),
-    "edit-course-cell-aliased": ("edit", EDITED_COURSE_CELL_ALIASED),
-    "delete-course-cell": ("delete", None),
-    "strip-course-cell": ("strip", EDITED_COURSE_CELL),  # edited, and its nbgrader metadata removed
-    "move-course-cell": ("move", None),  # to the end: the tests would run without their helpers
-    "right-edit-course-cell": ("edit", EDITED_COURSE_CELL),
-    "right-delete-course-cell": ("delete", None),
-    "right-strip-course-cell": ("strip-move", None),  # unchanged, no metadata, moved to the end
-    "right-move-course-cell": ("move", None),
-}
-COURSE_CELL_NOTES = {
-    "edit-course-cell": "course cell course_imports was edited (restored)",
-    "edit-course-cell-aliased": "course cell course_imports was edited (restored)",
-    "delete-course-cell": "course cell course_imports was deleted (restored)",
-    "strip-course-cell": "course cell course_imports was deleted (restored)",
-    "move-course-cell": "course cell course_imports was moved (restored)",
-    "right-edit-course-cell": "course cell course_imports was edited (restored)",
-    "right-delete-course-cell": "course cell course_imports was deleted (restored)",
-    "right-strip-course-cell": "course cell course_imports lost its nbgrader metadata (restored)",
-    "right-move-course-cell": "course cell course_imports was moved (restored)",
-}
-# student -> the course-bound names its answer cells rebind: put back before the next test, and flagged.
-REBOUND_COURSE_NAMES = {"rebind-globals": ["assert_all_close", "assert_all_equal", "assert_shape"],
-                        "rebind-course-helper": ["positives"], "strip-course-cell": ["assert_all_close"]}
-
-
-def edit_course_cell(nb, how: str, source: str | None, marker: str = COURSE_CELL) -> None:
-    """Change the course cell of ``nb`` holding ``marker`` as a student could: edit, delete, strip, move it."""
-    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
-    cell = nb.cells[index]
-    if source is not None:
-        cell.source = source
-    if how.startswith("strip"):
-        cell.metadata.pop("nbgrader", None)
-    if how == "delete":
-        del nb.cells[index]
-    elif how.endswith("move"):
-        nb.cells.append(nb.cells.pop(index))
-
-TRICKS = {
-    "torch-function": {"double": TORCH_FUNCTION},
-    "torch-dispatch": {"double": TORCH_DISPATCH},
-    "ndarray-hooks": {"halve": ARRAY},
-    "int-subclass": {"count_positive": NUMBER},
-    "rebind-globals": {"double": REBIND_GLOBALS},
-    "patch-checks": {"double": PATCH_MODULE},
-    "patch-during-test": {"double": PATCH_DURING_TEST},
-    "fake-recorder": {"double": FAKE_RECORDER},
-    "edit-course-cell": {},
-    "edit-course-cell-aliased": {},
-    "delete-course-cell": {"double": DEFINE_HELPERS_IN_ANSWER},
-    "strip-course-cell": {},
-    "move-course-cell": {},
-    "rebind-course-helper": {"count_positive": REBIND_COURSE_HELPER},
-    "print-history": {"count_positive": LEAKS},
-    "stack-later": {"double": STACK_DOUBLE, "count_positive": STACK_LATER},
-    "html-display": {"count_positive": HTML_LEAK},
-    "error-message": {"count_positive": ERROR_LEAK},
-}
-
-
-def make_course(root: Path, only: set[str] | None = None) -> list[str]:
-    """The fixture course at ``root``, its course cells locked as `make release` locks them, with the
-    submissions of ``only`` these students (default: all); returns the students."""
-    if not bwrap_works():
-        pytest.fail("bubblewrap is not available: this security test never skips (sudo apt-get install -y bubblewrap)")
-    root.mkdir(parents=True)
-    for name in COURSE_FILES:
-        shutil.copy2(ROOT / name, root / name)
-    (root / "source" / A).mkdir(parents=True)
-    master = nbsrc.script_to_notebook(FIXTURE.read_text())
-    assert lock_course_cells(master)
-    nbformat.write(master, root / "source" / A / NB)
-    release.generate(root)
-    release_nb = nbformat.read(root / "release" / A / NB, as_version=4)
-    exercises = {"double", "halve", "count_positive"}
-    students = {"right": submission(release_nb, master, exercises), "wrong": submission(release_nb, master, exercises, WRONG)}
-    for student, trick in TRICKS.items():
-        students[student] = submission(release_nb, master, exercises, {**WRONG, **trick})
-    for student, (how, source) in COURSE_CELL_EDITS.items():
-        base = "right" if student.startswith("right-") else "wrong"
-        nb = students.setdefault(student, nbformat.from_dict(copy.deepcopy(students[base])))
-        edit_course_cell(nb, how, source)
-    for student, nb in students.items():
-        if only is None or student in only:
-            folder = root / "submitted" / student / A
-            folder.mkdir(parents=True)
-            nbformat.write(nb, folder / NB)
-    return sorted(s for s in students if only is None or s in only)
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("diff") / "course"
-    students = make_course(root)
+    if not bwrap_works():
+        pytest.fail("bubblewrap is not available: this security test never skips (sudo apt-get install -y bubblewrap)")
+    root, students = build_differential_cohort(tmp_path_factory.mktemp("diff") / "course")
     assert course(["--course", str(root), "autograde", A, "--workers", "2", "--quiet"]) == 0
     with make_api(root).gradebook as gb:
         scores = {s: report.cell_scores(gb, A, s) for s in students}
     return root, scores
+
+
+@pytest.fixture(scope="module")
+def feedback_pages(graded):
+    """student -> the text of their feedback page."""
+    root, _ = graded
+    assert course(["--course", str(root), "feedback", A]) == 0
+    return {p.parts[-3]: p.read_text() for p in (root / "feedback").glob(f"*/{A}/*.html")}
 
 
 STOCK_STUDENTS = {"right", "wrong", "right-delete-course-cell", "right-strip-course-cell", "move-course-cell",
@@ -311,8 +58,7 @@ def stock_graded(tmp_path_factory):
     """The same course graded by stock `nbgrader autograde` with the course's nbgrader_config.py."""
     from scale_helpers import stock_nbgrader_autograde
 
-    root = tmp_path_factory.mktemp("diff-stock") / "course"
-    students = make_course(root, STOCK_STUDENTS)
+    root, students = build_differential_cohort(tmp_path_factory.mktemp("diff-stock") / "course", STOCK_STUDENTS)
     stock_nbgrader_autograde(root, A)
     with make_api(root).gradebook as gb:
         return root, {s: report.cell_scores(gb, A, s) for s in students}
@@ -450,27 +196,30 @@ def test_the_grader_compares_with_the_masters_tolerance_and_counts_the_checks():
 
 
 @pytest.mark.slow
-def test_no_feedback_page_holds_any_hidden_line_whatever_the_student_prints(graded):
-    import html
-
-    from mlprereq.grading.feedback import hidden_lines
-
+@pytest.mark.parametrize("student", ["right", "wrong", *sorted(TRICKS)])
+def test_no_feedback_page_holds_any_hidden_line_whatever_the_student_prints(graded, feedback_pages, student):
     root, _ = graded
-    master = nbformat.read(root / "source" / A / NB, as_version=4)
-    lines = hidden_lines(master)
+    lines = hidden_lines(nbformat.read(root / "source" / A / NB, as_version=4))
     assert len(lines) >= 5  # the fixture's hidden tests, less what visible cells show anyway
-    assert course(["--course", str(root), "feedback", A]) == 0
-    pages = {p.parts[-3]: p.read_text() for p in (root / "feedback").glob(f"*/{A}/*.html")}
-    assert set(pages) >= {"right", "wrong", "print-history"}
-    for student, page in pages.items():
-        leaked = [l for l in lines if l in page or html.escape(l) in page]
-        assert not leaked, (student, leaked)
+    page = feedback_pages[student]
+    leaked = [line for line in lines if line in page or html.escape(line) in page]
+    assert not leaked, leaked
+
+
+@pytest.mark.slow
+def test_a_quoted_hidden_test_is_removed_by_the_grader_and_flagged(graded):
+    root, _ = graded
     # A stack captured while a hidden test ran does quote it: printed in the kernel, removed by the grader, flagged.
     nb = nbformat.read(root / "autograded" / "stack-later" / A / NB, as_version=4)
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
     assert any("[output removed: it quoted a hidden test]" in (o.get("text") or "") for o in outputs)
     assert any("printed hidden-test code" in f for f in load_status(root, A)["stack-later"].flags)
-    # The kernel's history never held a hidden test: what print-history printed needed no removal.
+
+
+@pytest.mark.slow
+def test_the_kernels_history_never_holds_a_hidden_test(graded):
+    root, _ = graded
+    # What print-history printed needed no removal: it ran, and the history had no hidden test to show.
     history = nbformat.read(root / "autograded" / "print-history" / A / NB, as_version=4)
     printed = "".join(o.get("text") or "" for c in history.cells for o in c.get("outputs", []))
     assert "IN [" in printed and "HISTORY" in printed and "LINECACHE" in printed, printed[:500]
@@ -512,6 +261,53 @@ def test_zero_dimensional_results_keep_their_shape():
     for value in (torch.tensor(9.0), np.array(3.0), np.float64(2.0), 1.5):
         record("all_close", value, {})
     assert [tuple(to_tensor(r["value"]).shape) for r in end()] == [(), (), (), ()]
+
+
+@pytest.mark.parametrize("literal", [[0.1, 0.2], (1, 2, 3), [[True, False]], [1, 2.5], [[1 + 2j]], 0.1])
+def test_a_list_expected_value_converts_alike_in_the_notebook_and_in_the_grader(literal):
+    """An eager expected value written as a list has the same dtype and values in-process and recorded by the
+    grader (checks.literal_converter owns the conversion)."""
+    import torch
+
+    from mlprereq import checks
+    from mlprereq.grading.differential import to_tensor
+    from mlprereq.grading.kernel.record import recorder
+
+    in_process = checks.as_tensor(literal)
+    begin, record, end = recorder()
+    begin()
+    record("all_close", torch.zeros(1), {}, literal, True)
+    recorded = to_tensor(end()[0]["expected"])
+    assert (recorded.dtype, recorded.tolist()) == (in_process.dtype, in_process.tolist())
+
+
+def test_a_tolerance_zero_check_against_a_list_gives_one_verdict_in_the_notebook_and_in_the_grader():
+    import torch
+
+    from mlprereq import checks
+    from mlprereq.grading.differential import compare_records
+    from mlprereq.grading.kernel.record import recorder
+
+    begin, record, end = recorder()
+    literal = [0.1, 0.2]
+
+    def graded(result):
+        begin()
+        record("all_equal", result, {"name": "r"}, literal, True)
+        return end()
+
+    reference = graded(torch.tensor(literal, dtype=torch.float64))  # the master's run
+
+    def verdicts(result):
+        try:
+            checks.assert_all_equal(result, literal, name="r")
+            visible = True
+        except AssertionError:
+            visible = False
+        return visible, compare_records(graded(result), reference) is None
+
+    assert verdicts(torch.tensor(literal)) == (False, False)  # float32 0.1 is not the literal 0.1
+    assert verdicts(torch.tensor(literal, dtype=torch.float64)) == (True, True)
 
 
 @pytest.mark.parametrize("how, note", [
@@ -576,3 +372,25 @@ def test_a_notebook_from_a_release_before_course_cells_were_locked_gets_one_note
     assert [notebooks.meta(c).get("grade_id") for c in cells] == [notebooks.meta(c).get("grade_id") for c in release_nb.cells]
     assert notes == [f"{len(course_cells)} course cells had no nbgrader metadata (a notebook from an earlier release?): "
                      "matched by their source (restored)"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student", sorted(LIES))
+def test_code_that_decides_how_its_results_compare_is_flagged(graded, student):
+    root, _ = graded
+    flags = load_status(root, A)[student].flags
+    assert any("decides how its results compare" in f or "changes how torch computes" in f for f in flags), flags
+    assert not load_status(root, A)["right"].flags
+
+
+@pytest.mark.slow
+def test_the_kernel_cannot_read_the_notebook_it_grades(graded):
+    """nbgrader writes the submission, hidden tests put back, into the folder the kernel runs in: the kernel's
+    read policy refuses it (and under bubblewrap the file is an empty one), so no hidden test is read from disk."""
+    root, _ = graded
+    student = "notebook-and-connection-file"
+    nb = nbformat.read(root / "autograded" / student / A / NB, as_version=4)
+    printed = "".join(o.get("text") or "" for c in nb.cells for o in c.get("outputs", []))
+    assert "read failed: PermissionError" in printed, printed[:800]
+    assert "[output removed" not in printed
+    assert not any("printed hidden-test code" in f for f in load_status(root, A)[student].flags)

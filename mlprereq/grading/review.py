@@ -60,6 +60,12 @@ OS_PROCESS = {"system", "popen", "fork", "forkpty", "execv", "execve", "execl", 
 PRIVATE_PATH = re.compile(r"gradebook|(^|[/\\])source([/\\]|$)|submitted|autograded|nbgrader_config|grading_status|"
                           r"grades\.csv|\.\.[/\\]\.\.|^/(root|home|etc|proc|work)\b", re.IGNORECASE)
 MAGIC = re.compile(r"^\s*[%!]")
+# Methods by which an object decides how it compares or converts, whatever the checks ask.
+COMPARISON_HOOKS = {"__torch_function__", "__torch_dispatch__", "__array_ufunc__", "__array_function__",
+                    "__array__", "__array_interface__", "__array_priority__", "__eq__", "__ne__", "__lt__", "__le__",
+                    "__gt__", "__ge__", "__bool__", "__float__", "__int__", "__index__", "__complex__"}
+DISPATCH_MODES = {"TorchFunctionMode", "TorchDispatchMode", "_push_mode", "_pop_mode", "enable_torch_function_mode",
+                  "_set_torch_function_mode", "TorchFunctionModeMeta"}
 MAX_FLAGS = 25
 
 
@@ -358,6 +364,16 @@ def scan_code(submitted, release, master=None, reference: Reference | None = Non
                     flag(where, f"writes into {node.value.func.id}() (rebinding names behind the tests' back)")
                 elif path[-1:] == ["modules"] and protected(root) == "sys":
                     flag(where, "edits sys.modules")
+            if isinstance(node, ast.ClassDef):
+                hooks = sorted({f.name for f in node.body if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                and f.name in COMPARISON_HOOKS} | {t.id for a in node.body if isinstance(a, ast.Assign)
+                                                                   for t in a.targets if isinstance(t, ast.Name)
+                                                                   and t.id in COMPARISON_HOOKS})
+                if hooks:
+                    flag(where, f"class {node.name} defines {', '.join(hooks)} (decides how its results compare)")
+            if isinstance(node, (ast.Name, ast.Attribute)) and (getattr(node, "id", None) or getattr(node, "attr", None)) \
+                    in DISPATCH_MODES:
+                flag(where, f"uses {getattr(node, 'id', None) or node.attr} (changes how torch computes and compares)")
             if isinstance(node, ast.Attribute) and node.attr in EVASION_ATTRS:
                 flag(where, f"uses .{node.attr} (interpreter internals)")
             if isinstance(node, ast.Name) and node.id == "__builtins__":

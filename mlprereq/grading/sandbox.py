@@ -259,7 +259,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         root = self._course_root()
         cwd = os.path.realpath(self.cwd or ".")
         deny = [str(base / p) for base in self._view_roots() for p in COURSE_PRIVATE]
-        deny += [os.path.expanduser("~"), "/root", "/home"]
+        deny += [os.path.expanduser("~"), "/root", "/home", *hidden_notebooks(cwd)]
         readable = [sys.base_prefix, sys.prefix, self._package_dir(), cwd, "/tmp", self.private_dir]
         for base in self._view_roots():
             readable += [str(base / p) for p in COURSE_VIEW]
@@ -346,6 +346,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         for path in sorted(set(ro), key=lambda p: (p.count("/"), p)):
             args += ["--ro-bind", path, path]
             made.add(path)
+        for path in hidden_notebooks(cwd):  # the notebook being graded, hidden tests and all: an empty file
+            args += ["--ro-bind", "/dev/null", path] if os.path.isfile(path) else ["--tmpfs", path]
         args += ["--bind", self.private_dir, self.private_dir, "--chdir", cwd]
         if self.sandbox_uid is not None:
             # Real root sets up the mounts, then the kernel drops to a throw-away uid: RLIMIT_NPROC is not
@@ -489,6 +491,17 @@ def reference_key(master: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def hidden_notebooks(folder: str) -> list[str]:
+    """The notebooks in the folder a kernel grades in, and their checkpoints: nbgrader writes the submission
+    there with the hidden tests put back, so the kernel must not read them (it needs no notebook file: the
+    grader sends each cell's code)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in sorted(names) if n.endswith(".ipynb") or n == ".ipynb_checkpoints"]
+
+
 def _error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
@@ -603,7 +616,8 @@ class SandboxedExecute(Execute):
         seconds = time.perf_counter() - started
         timed_out = problem == "timeout" or any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
         self._record["cells"].append({"index": index, "grade_id": name if name != f"cell {index}" else None,
-                                      "test": test, "seconds": round(seconds, 3), "timed_out": timed_out})
+                                      "test": test, "seconds": round(seconds, 3), "timed_out": timed_out,
+                                      "compared_in_grader": differential})
         if timed_out:
             self._record["notes"].append(f"{name} timed out")
         if self._overflow:

@@ -14,6 +14,7 @@ scores 0 and the run goes on" shows as: double's 3 points lost, the other 5 kept
 """
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import sys
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from mlprereq import nbsrc, notebooks, release  # noqa: E402
+from mlprereq.authoring import lock_course_cells  # noqa: E402
 from mlprereq.grading.cohort import COURSE_FILES  # noqa: E402
 
 ASSIGNMENT = "guarded"
@@ -316,6 +318,581 @@ def build_cohort(dest: Path, port: int = 9) -> tuple[Path, dict[str, Expected]]:
     (course / "roster.csv").write_text("id,first_name,last_name,email\n" + "".join(
         f"{s},{s.title()},Student,{s}@example.org\n" for s in students))
     return course, {s: e for s, (_, e) in students.items()}
+
+
+# == The differential cohort ==============================================================================
+# tests/fixtures/differential.py, whose hidden tests follow the course's convention (mlprereq.checks, the
+# student's value first, the expected value lazy) and are compared in the grader. Each student gives the same
+# wrong answers as `wrong` plus one trick, in one of three classes: objects that lie about comparisons (LIES),
+# course cells edited or helpers rebound (REBINDS), hidden tests leaked into what the student sees (LEAKS).
+# Every trick must score exactly what `wrong` scores (0) and its feedback must hold no hidden-test line
+# (tests/test_differential.py grades them).
+DIFFERENTIAL = "differential"
+DIFFERENTIAL_NOTEBOOK = "differential.ipynb"
+DIFFERENTIAL_FIXTURE = ROOT / "tests" / "fixtures" / "differential.py"
+DIFFERENTIAL_WRONG = {
+    "double": "def double(x):\n    return x + 1\n",
+    "halve": "def halve(a):\n    return a\n",
+    "count_positive": "def count_positive(values):\n    return len(values)\n",
+}
+TORCH_FUNCTION = '''
+import torch
+
+class Agreeable(torch.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func.__name__ in ("__eq__", "eq", "isclose", "allclose", "equal", "__ne__", "ne"):
+            return torch.ones((), dtype=torch.bool) if func.__name__ not in ("__ne__", "ne") else torch.zeros((), dtype=torch.bool)
+        return super().__torch_function__(func, types, args, kwargs)
+
+def double(x):
+    return (x + 1).as_subclass(Agreeable)
+'''
+TORCH_DISPATCH = '''
+import torch
+
+class Dispatcher(torch.Tensor):
+    @classmethod
+    def __torch_dispatch__(cls, func, types, args=(), kwargs=None):
+        return torch.ones((), dtype=torch.bool)
+
+def double(x):
+    return (x + 1).as_subclass(Dispatcher)
+'''
+ARRAY = '''
+import numpy as np
+
+class Yes(np.ndarray):
+    def __eq__(self, other):
+        return np.ones(self.shape, dtype=bool)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return np.ones(np.shape(inputs[0]), dtype=bool)
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+def halve(a):
+    return np.asarray(a).view(Yes)
+'''
+NUMBER = '''
+class Three(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+    def __sub__(self, other):
+        return 0
+
+def count_positive(values):
+    return Three(len(values))
+'''
+REBIND_GLOBALS = '''
+def double(x):
+    return x + 1
+
+globals()["assert_all_close"] = lambda *args, **kwargs: None
+globals()["assert_all_equal"] = lambda *args, **kwargs: None
+globals()["assert_shape"] = lambda *args, **kwargs: None
+'''
+PATCH_MODULE = '''
+import mlprereq.checks as checks
+
+def double(x):
+    return x + 1
+
+checks.assert_all_close = checks.assert_all_equal = checks.assert_shape = lambda *args, **kwargs: None
+'''
+PATCH_DURING_TEST = '''
+import mlprereq.checks as checks
+
+def double(x):
+    checks._graded = lambda *args, **kwargs: True  # "the grader recorded it": compare nothing
+    return x + 1
+'''
+FAKE_RECORDER = '''
+def double(x):
+    for cls in (0).__class__.__subclasses__():
+        if cls.__name__ == "_mlprereq_grading_guard":
+            cls.begin("mine")  # try to take the recording over
+            cls.record("all_close", 2 * x)  # the right answer, for the wrong count of checks
+    return x + 1
+'''
+
+PRINT_HISTORY = """
+import linecache, sys
+
+def count_positive(values):
+    caller = sys._getframe(1)  # the hidden test's own frame
+    print("CALLER", caller.f_code.co_consts, caller.f_locals.get("_ih"), caller.f_globals.get("In"))
+    return len(values)
+
+ip = get_ipython()
+print("IN", In)
+print("IH", _ih)
+print("OUT", Out)
+print("I-N", [v for k, v in globals().items() if k.startswith("_i")])
+print("HISTORY", list(ip.history_manager.get_range(raw=True)), ip.history_manager.input_hist_raw)
+cells = {**getattr(linecache, "_ipython_cache", {}), **linecache.cache}  # the cells' entries, not library files
+print("LINECACHE", ["".join(v[2]) for k, v in cells.items() if "ipykernel" in str(k) and isinstance(v, tuple) and len(v) > 2])
+"""
+
+STACK_LATER = """
+import traceback
+
+STOLEN = globals().get("STOLEN", [])  # what double() kept while the hidden tests ran
+
+def count_positive(values):
+    return len(values)
+
+print("STACK", STOLEN)
+"""
+STACK_DOUBLE = """
+import traceback, sys
+
+def double(x):
+    stolen = sys.modules["__main__"].__dict__.setdefault("STOLEN", [])
+    stolen.append("".join(traceback.format_stack()))
+    return x + 1
+"""
+HTML_LEAK = """
+from IPython.display import HTML, display
+
+def count_positive(values):
+    return len(values)
+
+display(HTML("<pre>" + "\\n".join(In) + "</pre>"))
+"""
+ERROR_LEAK = """
+def count_positive(values):
+    return len(values)
+
+raise RuntimeError("history: " + " | ".join(_ih))
+"""
+
+# The course's own import cell, edited (not locked in the release) to define helpers that accept anything.
+COURSE_CELL = "from mlprereq.checks import assert_all_close"
+EDITED_COURSE_CELL = """import numpy as np
+import torch
+
+def assert_all_close(*args, **kwargs):
+    pass
+
+assert_all_equal = assert_shape = assert_all_close
+"""
+# The same, and the student's cell also re-imports the real helpers under other names to confuse the review.
+EDITED_COURSE_CELL_ALIASED = EDITED_COURSE_CELL + "from mlprereq import checks as _real_checks\n"
+# The course cell deleted altogether, the helpers defined in the answer cell instead.
+DEFINE_HELPERS_IN_ANSWER = """
+def double(x):
+    return x + 1
+
+def assert_all_close(*args, **kwargs):
+    return None
+
+assert_all_equal = assert_shape = assert_all_close
+"""
+
+# A course-defined helper the hidden test calls, rebound from the answer cell so the test feeds it only positives.
+REBIND_COURSE_HELPER = """
+def count_positive(values):
+    return len(values)
+
+globals()["positives"] = lambda n, seed: [1.0] * n
+"""
+
+# student -> (how the course's import cell is changed, its new source). The course cells are locked in the
+# master (authoring.lock_course_cells), so grading restores each one (course_cells.py) and the review notes it.
+COURSE_CELL_EDITS = {
+    "edit-course-cell": ("edit", EDITED_COURSE_CELL),
+    "edit-course-cell-aliased": ("edit", EDITED_COURSE_CELL_ALIASED),
+    "delete-course-cell": ("delete", None),
+    "strip-course-cell": ("strip", EDITED_COURSE_CELL),  # edited, and its nbgrader metadata removed
+    "move-course-cell": ("move", None),  # to the end: the tests would run without their helpers
+    "right-edit-course-cell": ("edit", EDITED_COURSE_CELL),
+    "right-delete-course-cell": ("delete", None),
+    "right-strip-course-cell": ("strip-move", None),  # unchanged, no metadata, moved to the end
+    "right-move-course-cell": ("move", None),
+}
+COURSE_CELL_NOTES = {
+    "edit-course-cell": "course cell course_imports was edited (restored)",
+    "edit-course-cell-aliased": "course cell course_imports was edited (restored)",
+    "delete-course-cell": "course cell course_imports was deleted (restored)",
+    "strip-course-cell": "course cell course_imports was deleted (restored)",
+    "move-course-cell": "course cell course_imports was moved (restored)",
+    "right-edit-course-cell": "course cell course_imports was edited (restored)",
+    "right-delete-course-cell": "course cell course_imports was deleted (restored)",
+    "right-strip-course-cell": "course cell course_imports lost its nbgrader metadata (restored)",
+    "right-move-course-cell": "course cell course_imports was moved (restored)",
+}
+# student -> the course-bound names its answer cells rebind: put back before the next test, and flagged.
+REBOUND_COURSE_NAMES = {"rebind-globals": ["assert_all_close", "assert_all_equal", "assert_shape"],
+                        "rebind-course-helper": ["positives"], "strip-course-cell": ["assert_all_close"]}
+
+
+def edit_course_cell(nb, how: str, source: str | None, marker: str = COURSE_CELL) -> None:
+    """Change the course cell of ``nb`` holding ``marker`` as a student could: edit, delete, strip, move it."""
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
+    cell = nb.cells[index]
+    if source is not None:
+        cell.source = source
+    if how.startswith("strip"):
+        cell.metadata.pop("nbgrader", None)
+    if how == "delete":
+        del nb.cells[index]
+    elif how.endswith("move"):
+        nb.cells.append(nb.cells.pop(index))
+
+
+# -- (a) objects that lie about comparisons, new variants
+FLOAT_GAMES = '''
+class Approximately(float):
+    """Equal to anything, and whatever float() of it is asked, the right count."""
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+    def __ne__(self, other):
+        return False
+    def __float__(self):
+        return 3.0
+    def __int__(self):
+        return 3
+    def __sub__(self, other):
+        return 0.0
+    __rsub__ = __sub__
+    def __abs__(self):
+        return 0.0
+
+def count_positive(values):
+    return Approximately(len(values))
+'''
+ARRAY_PROTOCOL = '''
+import numpy as np
+
+class LooksRight:
+    """Not an array, but hands out the right answer to anyone who converts it."""
+    def __init__(self, a):
+        self.a = np.asarray(a)
+    def __array__(self, dtype=None, copy=None):
+        return self.a / 2 if dtype is None else (self.a / 2).astype(dtype)
+    @property
+    def __array_interface__(self):
+        return (self.a / 2).__array_interface__
+    def __index__(self):
+        return 3
+    def __float__(self):
+        return 3.0
+    shape = property(lambda self: self.a.shape)
+    dtype = property(lambda self: self.a.dtype)
+
+def halve(a):
+    return LooksRight(a)
+'''
+TORCH_FUNCTION_MODE = '''
+import torch
+from torch.overrides import TorchFunctionMode
+
+class EverythingIsClose(TorchFunctionMode):
+    """Entered and never left: every torch comparison in the kernel says "equal"."""
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in ("isclose", "allclose", "eq", "__eq__", "equal"):
+            return torch.tensor(True)
+        if name in ("ne", "__ne__"):
+            return torch.tensor(False)
+        return func(*args, **(kwargs or {}))
+
+EverythingIsClose().__enter__()
+
+def double(x):
+    return x + 1
+'''
+NUMPY_SCALAR_SUBCLASS = '''
+import numpy as np
+
+class Three(np.int64):
+    """A NumPy integer that is every number at once."""
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = np.int64.__hash__
+    def __array__(self, dtype=None, copy=None):
+        return np.array(3)
+
+def count_positive(values):
+    return Three(len(values))
+'''
+PARAMETER_SUBCLASS = '''
+import torch
+
+class Trusted(torch.nn.Parameter):
+    """An nn.Parameter, but a subclass whose conversions give back twice the input."""
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        if name in ("detach", "cpu", "clone", "contiguous", "numpy", "tolist", "__eq__", "eq", "isclose", "allclose"):
+            return RIGHT.get(id(args[0]), torch.tensor(True))
+        return super().__torch_function__(func, types, args, kwargs)
+
+RIGHT = {}
+
+def double(x):
+    out = Trusted(x.detach() + 1, requires_grad=False)
+    RIGHT[id(out)] = 2 * x
+    return out
+'''
+
+# -- (b) course cells edited, helpers rebound, new variants
+BUILTINS_HELPERS = '''
+import builtins
+
+def double(x):
+    return x + 1
+
+for _name in ("assert_all_close", "assert_all_equal", "assert_shape"):
+    setattr(builtins, _name, lambda *args, **kwargs: None)  # found once the notebook's own names are gone
+    globals().pop(_name, None)
+'''
+FAKE_MODULE = '''
+import sys, types
+
+def double(x):
+    return x + 1
+
+fake = types.ModuleType("mlprereq.checks")
+fake.assert_all_close = fake.assert_all_equal = fake.assert_shape = lambda *args, **kwargs: None
+sys.modules["mlprereq.checks"] = fake
+import mlprereq
+mlprereq.checks = fake
+from mlprereq.checks import assert_all_close, assert_all_equal, assert_shape
+'''
+RELOAD_FROM_ELSEWHERE = '''
+import importlib, os, sys, tempfile
+import mlprereq, mlprereq.checks
+
+def double(x):
+    return x + 1
+
+_fake_dir = tempfile.mkdtemp()
+with open(os.path.join(_fake_dir, "checks.py"), "w") as f:
+    f.write("def assert_all_close(*args, **kwargs):\\n    return None\\n"
+            "assert_all_equal = assert_shape = assert_all_close\\n")
+mlprereq.__path__.insert(0, _fake_dir)  # reload() looks for the module in its package's path, first entry first
+importlib.invalidate_caches()
+importlib.reload(mlprereq.checks)
+from mlprereq.checks import assert_all_close, assert_all_equal, assert_shape
+'''
+SWAP_CODE = '''
+import mlprereq.checks as checks
+
+def double(x):
+    return x + 1
+
+def _accept(*args, **kwargs):
+    return None
+
+for _f in (checks.assert_all_close, checks.assert_all_equal, checks.assert_shape, checks._graded):
+    try:
+        _f.__code__ = _accept.__code__  # the same function objects the notebook imported, now empty
+    except Exception as err:
+        print("code swap failed:", type(err).__name__)
+'''
+SWAP_RECORDER = '''
+def double(x):
+    return x + 1
+
+for cls in (0).__class__.__subclasses__():
+    if cls.__name__ == "_mlprereq_grading_guard":
+        for _method in ("begin", "end", "record"):
+            try:
+                setattr(cls, _method, staticmethod(lambda *args, **kwargs: True))  # "recorded": nothing compared
+            except Exception as err:
+                print("recorder swap failed:", type(err).__name__)
+'''
+
+# -- (c) hidden-test leaks, new variants (count_positive's cell runs after the other hidden tests)
+GC_CODE_OBJECTS = """
+import gc, inspect, linecache, types
+
+def count_positive(values):
+    return len(values)
+
+for obj in gc.get_objects():
+    code = obj.__code__ if isinstance(obj, types.FunctionType) else obj if isinstance(obj, types.CodeType) else None
+    if code is not None and "/ipykernel_" in code.co_filename:  # the cells' code, not the libraries'
+        print("CODE", code.co_filename, code.co_consts, code.co_names)
+        print("LINES", "".join(linecache.getlines(code.co_filename)))
+        try:
+            print("SOURCE", inspect.getsource(code))
+        except (OSError, TypeError):
+            pass
+"""
+HISTORY_DATABASE = """
+import sqlite3
+
+def count_positive(values):
+    return len(values)
+
+hm = get_ipython().history_manager
+print("HISTFILE", hm.hist_file)
+for db in (hm.db, sqlite3.connect(str(hm.hist_file))):
+    try:
+        print("ROWS", db.execute("SELECT source, source_raw FROM history").fetchall())
+    except Exception as err:
+        print("history failed:", type(err).__name__)
+"""
+NOTEBOOK_AND_CONNECTION_FILE = """
+import glob, json, os
+
+def count_positive(values):
+    return len(values)
+
+for pattern in ("*.ipynb", "../*/*.ipynb", "/tmp/**/*.ipynb"):
+    try:
+        for path in glob.glob(pattern, recursive=True):
+            print("NOTEBOOK", path, open(path).read())
+    except OSError as err:
+        print("read failed:", type(err).__name__)
+try:
+    from ipykernel import get_connection_file
+    print("CONNECTION", open(get_connection_file()).read())
+except Exception as err:
+    print("connection file failed:", type(err).__name__)
+print("ENV", dict(os.environ))
+"""
+FRAMES_KEPT = '''
+import sys
+
+def double(x):
+    # The hidden test's frame, kept for later: its code, globals and lines.
+    sys.modules["__main__"].__dict__.setdefault("FRAMES", []).append(sys._getframe(1))
+    return x + 1
+'''
+FRAMES_PRINTED = '''
+import inspect, linecache, traceback
+
+FRAMES = globals().get("FRAMES", [])
+
+def count_positive(values):
+    return len(values)
+
+for frame in FRAMES:
+    print("CONSTS", frame.f_code.co_consts)
+    print("LINES", "".join(linecache.getlines(frame.f_code.co_filename)))
+    print("STACK", "".join(traceback.format_stack(frame)))
+    try:
+        print("SOURCE", inspect.getsource(frame))
+    except (OSError, TypeError) as err:
+        print("getsource failed:", type(err).__name__)
+'''
+TRACE_LINES = '''
+import linecache, sys
+
+TRACED = []
+
+def _tracer(frame, event, arg):
+    # Every line a cell runs (not library code), read from linecache while that cell runs.
+    if "/ipykernel_" not in frame.f_code.co_filename:  # cells are /tmp/ipykernel_<pid>/<hash>.py
+        return None
+    if event == "line":
+        TRACED.append(linecache.getline(frame.f_code.co_filename, frame.f_lineno))
+    return _tracer
+
+sys.settrace(_tracer)
+
+def double(x):
+    sys.settrace(_tracer)
+    sys._getframe(1).f_trace = _tracer
+    return x + 1
+'''
+TRACE_PRINTED = '''
+import sys
+sys.settrace(None)
+
+def count_positive(values):
+    return len(values)
+
+print("TRACED", "".join(dict.fromkeys(globals().get("TRACED", []))))
+'''
+
+LIES = {
+    "torch-function": {"double": TORCH_FUNCTION},
+    "torch-dispatch": {"double": TORCH_DISPATCH},
+    "ndarray-hooks": {"halve": ARRAY},
+    "int-subclass": {"count_positive": NUMBER},
+    "float-games": {"count_positive": FLOAT_GAMES},
+    "array-protocol": {"halve": ARRAY_PROTOCOL},
+    "torch-function-mode": {"double": TORCH_FUNCTION_MODE},
+    "numpy-scalar-subclass": {"count_positive": NUMPY_SCALAR_SUBCLASS},
+    "parameter-subclass": {"double": PARAMETER_SUBCLASS},
+}
+REBINDS = {
+    "rebind-globals": {"double": REBIND_GLOBALS},
+    "patch-checks": {"double": PATCH_MODULE},
+    "patch-during-test": {"double": PATCH_DURING_TEST},
+    "fake-recorder": {"double": FAKE_RECORDER},
+    "edit-course-cell": {},
+    "edit-course-cell-aliased": {},
+    "delete-course-cell": {"double": DEFINE_HELPERS_IN_ANSWER},
+    "strip-course-cell": {},
+    "move-course-cell": {},
+    "rebind-course-helper": {"count_positive": REBIND_COURSE_HELPER},
+    "builtins-helpers": {"double": BUILTINS_HELPERS},
+    "fake-module": {"double": FAKE_MODULE},
+    "reload-from-elsewhere": {"double": RELOAD_FROM_ELSEWHERE},
+    "swap-code": {"double": SWAP_CODE},
+    "swap-recorder": {"double": SWAP_RECORDER},
+}
+LEAKS = {
+    "print-history": {"count_positive": PRINT_HISTORY},
+    "stack-later": {"double": STACK_DOUBLE, "count_positive": STACK_LATER},
+    "html-display": {"count_positive": HTML_LEAK},
+    "error-message": {"count_positive": ERROR_LEAK},
+    "gc-code-objects": {"count_positive": GC_CODE_OBJECTS},
+    "history-database": {"count_positive": HISTORY_DATABASE},
+    "notebook-and-connection-file": {"count_positive": NOTEBOOK_AND_CONNECTION_FILE},
+    "frames-kept": {"double": FRAMES_KEPT, "count_positive": FRAMES_PRINTED},
+    "trace-lines": {"double": TRACE_LINES, "count_positive": TRACE_PRINTED},
+}
+TRICKS = {**LIES, **REBINDS, **LEAKS}
+
+
+def make_differential_course(dest: Path) -> Path:
+    """A course with the one assignment `differential`, release generated."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        shutil.copy2(ROOT / name, dest / name)
+    (dest / "source" / DIFFERENTIAL).mkdir(parents=True)
+    master = nbsrc.script_to_notebook(DIFFERENTIAL_FIXTURE.read_text())
+    assert lock_course_cells(master)  # as `python -m mlprereq.release` locks a course's own cells
+    nbformat.write(master, dest / "source" / DIFFERENTIAL / DIFFERENTIAL_NOTEBOOK)
+    release.generate(dest)
+    return dest
+
+
+def differential_students(master, release_nb) -> dict:
+    """student -> notebook: `right`, `wrong`, and one per trick (the wrong answers plus the trick)."""
+    students = {"right": submission(release_nb, master, EXERCISES),
+                "wrong": submission(release_nb, master, EXERCISES, DIFFERENTIAL_WRONG)}
+    for student, trick in TRICKS.items():
+        students[student] = submission(release_nb, master, EXERCISES, {**DIFFERENTIAL_WRONG, **trick})
+    for student, (how, source) in COURSE_CELL_EDITS.items():
+        base = "right" if student.startswith("right-") else "wrong"
+        nb = students.setdefault(student, nbformat.from_dict(copy.deepcopy(students[base])))
+        edit_course_cell(nb, how, source)
+    return students
+
+
+def build_differential_cohort(dest: Path, only: set[str] | None = None) -> tuple[Path, dict]:
+    """The course at ``dest`` with the differential cohort (``only`` these students) in submitted/;
+    returns (course, student -> notebook)."""
+    course = make_differential_course(Path(dest))
+    master = nbformat.read(course / "source" / DIFFERENTIAL / DIFFERENTIAL_NOTEBOOK, as_version=4)
+    release_nb = nbformat.read(course / "release" / DIFFERENTIAL / DIFFERENTIAL_NOTEBOOK, as_version=4)
+    students = {s: nb for s, nb in differential_students(master, release_nb).items() if only is None or s in only}
+    for student, nb in students.items():
+        folder = course / "submitted" / student / DIFFERENTIAL
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / DIFFERENTIAL_NOTEBOOK)
+    return course, students
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ def recorder():
     import numpy as np
     import torch
 
+    from mlprereq.checks import literal_converter
+
     Tensor, Parameter, ndarray = torch.Tensor, torch.nn.Parameter, np.ndarray
     detach, cpu, contiguous, to_numpy = Tensor.detach, Tensor.cpu, Tensor.contiguous, Tensor.numpy
     resolve_conj, resolve_neg = Tensor.resolve_conj, Tensor.resolve_neg
@@ -80,16 +82,13 @@ def recorder():
     def begin() -> None:
         state["on"], state["records"] = True, []
 
-    def numbers_only(value, depth=0) -> bool:
-        kind = _type(value)
-        if kind in numbers:
-            return True
-        return (kind is _list or kind is _tuple) and depth < 8 and all(numbers_only(v, depth + 1) for v in value)
+    literal = literal_converter()  # converts a list exactly as the in-process checks do (float64 for floats)
 
     def safely(value, expected=False) -> dict:
         try:
-            if expected and (_type(value) is _list or _type(value) is _tuple) and numbers_only(value):
-                data = array_data(asarray(value))  # a test's own literal, e.g. [1.09, 0.0, 1.32]
+            array = literal(value) if expected else None
+            if array is not None:
+                data = array_data(array)  # a test's own literal, e.g. [1.09, 0.0, 1.32]
                 data["type"] = "list"
                 return data
             return plain(value)
