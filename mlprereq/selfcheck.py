@@ -140,7 +140,18 @@ def verdict(err: BaseException | None) -> tuple[str, str] | None:
         return None
     if isinstance(err, NotImplementedError):
         return "not attempted", "not attempted"
+    if isinstance(err, NameError) and _raised_in_test_cell(err):
+        # The test names something no cell defined yet: the exercise's cell was not run (or not written).
+        return "not attempted", f"not run yet ({_first_line(err)}): run its cell, then check again"
     return "fail", _first_line(err)
+
+
+def _raised_in_test_cell(err: BaseException) -> bool:
+    """Whether ``err`` came from the test cell's own code, not from inside the student's function."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename == "<visible test>"
 
 
 def tally(nb: dict, outcome) -> list[Result]:

@@ -104,3 +104,14 @@ def test_colab_notebook_comes_from_the_frontend(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab._message", message)
     nb, where = selfcheck.find_notebook(environ={})
     assert nb["via"] == "get_ipynb" and "Colab" in where
+
+
+def test_a_name_no_cell_defined_yet_reads_as_not_run_yet():
+    """A visible test that names what the student's cell would define, before that cell ran: not attempted,
+    with what to do; a NameError inside the student's own function stays a failure."""
+    ns = {}
+    exec("def buggy():\n    return undefined_thing", ns)
+    never_run = selfcheck._run("assert drawable.shape == (2, 2)", ns, None)
+    judged = selfcheck.verdict(never_run)
+    assert judged[0] == "not attempted" and "run its cell" in judged[1] and "drawable" in judged[1], judged
+    assert selfcheck.verdict(selfcheck._run("buggy()", ns, None))[0] == "fail"
