@@ -372,6 +372,9 @@ def stop(args) -> None:
         if (Path(state["pg_data"]) / "postmaster.pid").exists():
             run(pg_bin() / "pg_ctl", "-D", state["pg_data"], "-m", "fast", "-w", "stop", user="postgres",
                 stdout=subprocess.DEVNULL)
+        # The hub starts configurable-http-proxy in a session of its own, and a hub killed or stopped before
+        # its clean-up leaves it running, holding the public port: end the proxy of this hub's port too.
+        subprocess.run(["pkill", "-f", f"configurable-http-proxy.* --port {state['port']}( |$)"], check=False)
         # Student servers were started by the hub in their own sessions; end any that outlived it.
         for name in [*state["students"], state["instructor"], state["ta"], state["grader"]]:
             subprocess.run(["pkill", "-u", name, "-f", "jupyterhub.singleuser"], check=False)
