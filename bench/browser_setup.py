@@ -17,7 +17,7 @@ from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO_DIR), str(REPO_DIR / "tests")]
-from hub_helpers import REPO, launch_chromium  # noqa: E402
+from hub_helpers import REPO, headless_chromium  # noqa: E402
 from student_lab import Lab, Notebook, student_copy  # noqa: E402
 
 
@@ -35,21 +35,17 @@ def main(argv=None) -> int:
     parser.add_argument("--port-range", default="8761-8765", help="ports JupyterLab may use on 127.0.0.1")
     args = parser.parse_args(argv)
     low, high = (int(p) for p in args.port_range.split("-"))
-    from playwright.sync_api import sync_playwright
-
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
         lab = Lab(student_copy(Path(tmp) / "course"), range(low, high + 1))
         try:
-            with sync_playwright() as p:
-                browser = launch_chromium(p)
+            with headless_chromium() as browser:
                 for path in sorted((REPO / "release").glob("*/*.ipynb")):
                     nb = Notebook(browser, lab, path.relative_to(REPO))
                     try:
                         rows.append((path.parent.name, timed_setup(nb), timed_setup(nb)))
                     finally:
                         nb.close()
-                browser.close()
         finally:
             lab.stop()
     print("| notebook | setup cell, first run after opening (s) | second run (s) |")

@@ -108,6 +108,19 @@ def launch_chromium(playwright):
 
 
 @contextmanager
+def headless_chromium():
+    """A running headless Chromium (closed afterwards), for a test module's ``browser`` fixture."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
 def screenshot_on_failure(page, name: str):
     """Keep a screenshot and the page text of a step that fails, in tests/artifacts/, and say so."""
     try:

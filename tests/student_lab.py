@@ -185,6 +185,14 @@ class Notebook:
         self.page.keyboard.press("Control+a")
         self.page.keyboard.insert_text(code)
 
+    def answer(self, marker: str, code: str):
+        """Type ``code`` into the exercise cell containing ``marker`` and run it (Shift+Enter); returns the cell."""
+        cell = self.code_cell(marker)
+        self.type_into(cell, code)
+        self.page.keyboard.press("Shift+Enter")
+        self.wait_for_run(cell, "[ ]:")
+        return cell
+
     def errors(self, cell) -> list[str]:
         return cell.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts()
 

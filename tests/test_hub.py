@@ -14,13 +14,12 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from hub_helpers import ARTIFACTS, PASSWORD, REPO, missing_tools, running_hub
+from hub_helpers import ARTIFACTS, PASSWORD, REPO, headless_chromium, missing_tools, running_hub, screenshot_on_failure
 from mlprereq.grading import status
 
 pytestmark = pytest.mark.slow
@@ -41,27 +40,13 @@ def hub(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
-@contextmanager
 def step(page, name: str):
-    """Keep a screenshot (and the page text) of a step that fails."""
-    try:
-        yield
-    except BaseException:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        try:
-            page.screenshot(path=str(ARTIFACTS / f"hub-{name}.png"), full_page=True)
-            (ARTIFACTS / f"hub-{name}.txt").write_text(page.inner_text("body"))
-        except Exception:  # the page itself is gone: the original error says why
-            pass
-        raise
+    """Keep a screenshot (and the page text) of a step that fails, as tests/artifacts/hub-<name>.png."""
+    return screenshot_on_failure(page, f"hub-{name}")
 
 
 def login(browser, hub, user: str, then: str = "**/lab**"):
