@@ -13,7 +13,7 @@ import nbformat
 import psutil
 import pytest
 
-from conftest import load_answers, release_path
+from conftest import MASTERS, load_answers, release_path
 from mlprereq import notebooks
 from mlprereq.grading import sandbox
 from mlprereq.grading.review import integrity_notes, scan_code
@@ -327,6 +327,25 @@ def test_library_callbacks_are_not_flagged_in_a_venv_sharing_another_ones_packag
     out = subprocess.run([str(venv / "bin" / "python"), "-c", HUB_VENV_CHECK], capture_output=True, text=True,
                          timeout=120, cwd=tmp_path, env={**os.environ, "MPLBACKEND": "Agg"})
     assert out.stdout.strip().splitlines()[-1:] == ["['an IPython post_run_cell callback was added']"], out
+
+
+def test_a_duplicated_test_cell_is_judged_by_its_last_copy_the_one_nbgrader_grades():
+    master = next(m for m in MASTERS if m.parent.name == "03_einops")
+    release = nbformat.read(release_path(master), as_version=4)
+    gid = next(notebooks.meta(c)["grade_id"] for c in release.cells if notebooks.is_test(c))
+    i = next(k for k, c in enumerate(release.cells) if notebooks.meta(c).get("grade_id") == gid)
+
+    def with_twin(edit_copy: int):
+        nb = nbformat.from_dict(release)
+        twin = nbformat.from_dict(nb.cells[i])
+        twin.pop("id", None)
+        nb.cells.insert(i + 1, twin)
+        nb.cells[i + edit_copy].source = "print('passed')"
+        return integrity_notes(nb, release)
+
+    duplicated = f"test cell {gid} appears 2 times (the last one is graded)"
+    assert with_twin(edit_copy=0) == [duplicated]  # an edited first copy is only student code
+    assert with_twin(edit_copy=1) == [duplicated, f"test cell {gid} was edited (restored)"]
 
 
 # -- the static review: no false alarms on real solutions, alarms on tampering ---------------------------------

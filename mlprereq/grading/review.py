@@ -111,8 +111,9 @@ def integrity_notes(submitted, release) -> list[str]:
                 notes.append(f"{kind} {gid} was deleted (restored and graded)")
             continue
         if len(copies) > 1:
-            notes.append(f"{kind} {gid} appears {len(copies)} times (the first one is graded)")
-        cell = copies[0]
+            # nbgrader's DeduplicateIds keeps the metadata of the last copy (and runs every copy in order).
+            notes.append(f"{kind} {gid} appears {len(copies)} times (the last one is graded)")
+        cell = copies[-1]
         if cell.cell_type != original.cell_type:
             notes.append(f"{kind} {gid} was changed from {original.cell_type} to {cell.cell_type} (restored)")
         elif is_test and cell.source.strip() != original.source.strip():
