@@ -181,15 +181,47 @@ def tally(nb: dict, outcome) -> list[Result]:
     return [r for r in results.values() if r.points]
 
 
-def summary_lines(results: list[Result]) -> list[str]:
-    """One line per exercise, then the total (and the hidden points still to come)."""
-    width = max([len(r.exercise) for r in results] + [8])
+@dataclass
+class Written:
+    """A written answer: graded by a TA, so only whether it is answered can be told here."""
+    question: str
+    points: float
+    answered: bool
+
+    def line(self, width: int) -> str:
+        state = "answered, a TA grades it" if self.answered else "not answered yet"
+        return f"✎ {self.question:<{width}} {_num(self.points)} points, written: {state}"
+
+
+# What nbgrader leaves in an emptied written-answer cell (its ``text_stub``).
+ANSWER_STUB = "YOUR ANSWER HERE"
+
+
+def written_answers(nb: dict) -> list[Written]:
+    """The notebook's manually graded answers (nbgrader: solution and grade), in order, answered or not."""
+    out = []
+    for cell in nb.get("cells", []):
+        meta = _grading(cell)
+        if meta.get("solution") and meta.get("grade"):
+            text = _source(cell).replace(ANSWER_STUB, "").strip()
+            out.append(Written(meta.get("grade_id", "?"), float(meta.get("points", 0) or 0), bool(text)))
+    return out
+
+
+def summary_lines(results: list[Result], written: list[Written] = ()) -> list[str]:
+    """One line per exercise and per written answer, then the totals (and the points still to come)."""
+    width = max([len(r.exercise) for r in results] + [len(w.question) for w in written] + [8])
     earned, total = sum(r.earned for r in results), sum(r.points for r in results)
     hidden = sum(r.hidden_points for r in results)
     passed = sum(r.status == "pass" for r in results)
-    return [r.line(width) for r in results] + [
+    lines = [r.line(width) for r in results] + [w.line(width) for w in written] + [
         f"Visible tests: {_num(earned)} / {_num(total)} points ({passed} of {len(results)} exercises pass)."
         + (f" Hidden tests ({_num(hidden)} more points) run when your notebook is graded." if hidden else "")]
+    if written:
+        answered = [w for w in written if w.answered]
+        lines.append(f"Written answers: {len(answered)} of {len(written)} answered "
+                     f"({_num(sum(w.points for w in written))} points, graded by a TA after you submit).")
+    return lines
 
 
 def run_visible_tests(nb: dict, user_ns: dict, shell=None) -> list[Result]:
@@ -208,7 +240,7 @@ def check_notebook(path=None) -> list[Result]:
     user_ns = shell.user_ns if shell is not None else vars(sys.modules["__main__"])
     nb, where = find_notebook(path, user_ns=user_ns)
     results = run_visible_tests(nb, user_ns, shell)
-    print("\n".join(summary_lines(results)))
+    print("\n".join(summary_lines(results, written_answers(nb))))
     print(f"({where}; run your exercise cells first: the tests use what the kernel has now.)")
     return results
 

@@ -23,7 +23,7 @@ from nbgrader.validator import Validator
 from traitlets import Integer
 
 from .notebooks import exercise_of, is_solution, meta
-from .selfcheck import summary_lines, tally
+from .selfcheck import summary_lines, tally, written_answers
 
 __all__ = ["CourseValidator", "install", "judge", "outcome"]
 
@@ -105,7 +105,7 @@ class CourseValidator(Validator):
     def _get_failed_cells(self, nb):
         """nbgrader's failing cells; also tallies the executed notebook for the summary."""
         verdict = judge(nb)
-        self._summary = summary_lines(tally(nb, verdict))
+        self._summary = summary_lines(tally(nb, verdict), written_answers(nb))
         failed = super()._get_failed_cells(nb)
         self._failed = [(meta(c).get("grade_id", "?"), (verdict(c) or ("fail",))[0]) for c in failed]
         return failed

@@ -115,3 +115,35 @@ def test_a_name_no_cell_defined_yet_reads_as_not_run_yet():
     judged = selfcheck.verdict(never_run)
     assert judged[0] == "not attempted" and "run its cell" in judged[1] and "drawable" in judged[1], judged
     assert selfcheck.verdict(selfcheck._run("buggy()", ns, None))[0] == "fail"
+
+
+def written_cell(text, gid, points):
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "grade_id": gid,
+                                 "points": points, "schema_version": 3}
+    return cell
+
+
+def test_written_answers_are_listed_answered_or_not_and_never_counted_as_visible_points(tmp_path):
+    nb, path = student_notebook(tmp_path)
+    nb.cells += [written_cell("ReLU does not saturate for positive inputs.", "relu_vs_sigmoid", 2),
+                 written_cell(selfcheck.ANSWER_STUB, "what_is_a_tensor", 1),
+                 written_cell(f"{selfcheck.ANSWER_STUB}\n\n   ", "optimiser", 1)]
+    nbformat.write(nb, path)
+    nb.cells.append(nbformat.v4.new_code_cell(f"from mlprereq import check_notebook\nres = check_notebook({str(path)!r})"))
+    run(nb, path)
+    lines = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.output_type == "stream").splitlines()
+    assert lines[3].startswith("✎ relu_vs_sigmoid") and "2 points, written: answered, a TA grades it" in lines[3]
+    assert lines[4].startswith("✎ what_is_a_tensor") and "written: not answered yet" in lines[4]
+    assert lines[5].startswith("✎ optimiser") and "written: not answered yet" in lines[5]
+    assert "Visible tests: 1 / 3 points (1 of 3 exercises pass)" in lines[6]
+    assert lines[7] == "Written answers: 1 of 3 answered (4 points, graded by a TA after you submit)."
+
+
+def test_every_release_written_answer_starts_unanswered():
+    for path in sorted((ROOT / "release").glob("*/*.ipynb")):
+        nb = json.loads(path.read_text())
+        written = selfcheck.written_answers(nb)
+        manual = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")
+                  and c["metadata"]["nbgrader"].get("grade")]
+        assert len(written) == len(manual) and not any(w.answered for w in written), path
