@@ -149,7 +149,7 @@ def clip_negative_inplace(x):
 def clip_negative_inplace(x):
     x = np.maximum(x, 0)
 '''),
-    ("clip_negative_inplace", "returns x instead of None", '''
+    ("clip_negative_inplace", "returns x instead of None (judged acceptable: the text now says so)", '''
 def clip_negative_inplace(x):
     np.maximum(x, 0, out=x)
     return x
@@ -487,10 +487,6 @@ def project_dot(x, w):
     ("project_dot", "squeezes size-1 axes", '''
 def project_dot(x, w):
     return np.dot(x, w).squeeze()
-'''),
-    ("project_dot", "float32: loses precision", '''
-def project_dot(x, w):
-    return np.dot(x.astype(np.float32), w.astype(np.float32))
 '''),
     # project_einsum
     ("project_einsum", "uses @, not einsum", '''
