@@ -387,8 +387,9 @@ WRONG += [("why_linear_stacks_collapse", f"picks statement {choice}", f"why_line
 RIGHT += [("why_linear_stacks_collapse", "the number as a tensor", "why_linear_stacks_collapse = torch.tensor(2)\n")]
 
 
-# --- Blind red team (r12): answers written from the student's copy only. The first three got full marks
-# before the hidden tests checked the result's type ("as a Python int", "a pair of tensors").
+# --- Blind red team (r12): answers written from the student's copy only. The first three and the two
+# NumPy-array answers got full marks before the hidden tests checked the type the text fixes
+# ("as a Python int", "a pair of tensors", "returning a tensor").
 WRONG += [
     ("max_rank_of_product", "right number as a float: the text asks for a Python int", '''
 def max_rank_of_product(n: int, m: int, l: int) -> int:
@@ -434,6 +435,15 @@ def quadratic_loss_grad(x, y):
 def bce_loss_grad(x, y):
     return (-(y / x) + (1 - y) / (1 - x)).sum()
 '''),
+    ("quadratic_loss_grad", "right values as a NumPy array: the text asks for a tensor", '''
+def quadratic_loss_grad(x, y):
+    return x.numpy() - y.numpy()
+'''),
+    ("bce_loss_grad", "right values as a NumPy array: the text asks for a tensor", '''
+def bce_loss_grad(x, y):
+    x, y = x.numpy(), y.numpy()
+    return -y / x + (1 - y) / (1 - x)
+'''),
     ("exact_guess_cross_entropy", "clamps p at 1e-3 before the log: biased for rare words", '''
 def exact_guess_cross_entropy(p):
     return -(p * p.clamp(min=1e-3).log()).sum()
@@ -459,6 +469,23 @@ def sum_of_normals_mean_var(mu1, var1, mu2, var2, rho=0.0):
     ("quadratic_loss_grad", "torch.sub", '''
 def quadratic_loss_grad(x, y):
     return torch.sub(x, y)
+'''),
+    ("bce_loss_grad", "torch.where on y > 0.5, cast back to x's dtype", '''
+def bce_loss_grad(x, y):
+    return torch.where(y > 0.5, -1.0 / x, 1.0 / (1.0 - x)).to(x.dtype)
+'''),
+    ("exact_guess_cross_entropy", "a NumPy float64 from a masked NumPy sum", '''
+def exact_guess_cross_entropy(p):
+    import numpy as np
+    q = p.double().numpy()
+    q = q[q > 0]
+    return np.float64(-(q * np.log(q)).sum())
+'''),
+    ("max_rank_of_product", "np.min: a NumPy integer", '''
+import numpy as np
+
+def max_rank_of_product(n, m, l):
+    return np.min([n, m, l])
 '''),
     ("why_linear_stacks_collapse", "the number as a NumPy integer", "import numpy as np\nwhy_linear_stacks_collapse = np.int64(2)\n"),
 ]

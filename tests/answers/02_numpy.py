@@ -979,3 +979,39 @@ def multihead_project(x, w):
     return np.einsum("ijk,klm->ijlm", x, w, optimize="optimal")
 '''),
 ]
+
+# --- "Use NumPy only (no PyTorch)": these got full marks before the hidden tests checked the libraries used.
+WRONG += [
+    ("relu", "torch.relu through from_numpy: the notebook asks for NumPy only", '''
+def relu(x):
+    import torch
+    return torch.relu(torch.from_numpy(x)).numpy()
+'''),
+    ("softmax", "torch.softmax: the notebook asks for NumPy only", '''
+import torch
+
+def softmax(x, axis=None):
+    t = torch.from_numpy(x).double()
+    out = torch.softmax(t.flatten(), 0).reshape(t.shape) if axis is None else torch.softmax(t, axis)
+    return out.numpy()
+'''),
+    ("layernorm", "PyTorch's layer_norm: the notebook asks for NumPy only", '''
+def layernorm(x):
+    import torch
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    return torch.nn.functional.layer_norm(t, (x.shape[-1],), eps=1e-8).numpy()
+'''),
+    ("sigmoid", "scipy.special.expit: the notebook asks for NumPy only", '''
+def sigmoid(x):
+    import scipy.special
+    return scipy.special.expit(x)
+'''),
+    ("stable_softmax", "torch through an alias (import torch as tt): the notebook asks for NumPy only", '''
+import torch as tt
+
+def stable_softmax(x, axis=None):
+    t = tt.from_numpy(np.array(x, dtype=np.float64))
+    out = tt.softmax(t.flatten(), 0).reshape(t.shape) if axis is None else tt.softmax(t, axis)
+    return out.numpy()
+'''),
+]
