@@ -195,3 +195,35 @@ def assert_gradients_flow(output: torch.Tensor, *inputs: torch.Tensor, name: str
     missing = [i + 1 for i, g in enumerate(grads) if g is None]
     if missing:
         raise AssertionError(f"{name} does not depend on input(s) {missing} through autograd")
+
+
+def assert_libraries_not_used(fn, *libraries: str, why: str = "") -> None:
+    """Fail if ``fn`` (or a notebook function it calls) uses any of the top-level packages ``libraries``.
+
+    Catches the package by name (``torch.relu``, ``import torch``) and through the notebook's aliases of it
+    (``import torch as t``, ``from scipy.special import expit``).
+
+    >>> import torch as t
+    >>> def f(x):
+    ...     return t.relu(x)
+    >>> assert_libraries_not_used(f, "torch")
+    Traceback (most recent call last):
+    AssertionError: f uses torch (as t), which this exercise rules out
+    """
+    __tracebackhide__ = True
+
+    def package(value) -> str | None:  # modules, functions and classes only: data is not a use of a library
+        if not (isinstance(value, types.ModuleType) or callable(value)):
+            return None
+        module = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
+        return module.split(".")[0] if isinstance(module, str) else None
+
+    names = names_used(fn)
+    hits = {lib: lib for lib in libraries if lib in names}
+    scope = getattr(inspect.unwrap(fn), "__globals__", {})
+    for name in sorted(names):
+        if name in scope and package(scope[name]) in libraries and package(scope[name]) not in hits:
+            hits[package(scope[name])] = f"{package(scope[name])} (as {name})"
+    if hits:
+        raise AssertionError(f"{fn.__name__} uses {', '.join(hits[lib] for lib in sorted(hits))}, which this exercise "
+                             "rules out" + (f": {why}" if why else ""))

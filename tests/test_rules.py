@@ -105,3 +105,24 @@ def test_the_matrix_product_operator_counts_as_a_name():
 def test_an_imported_alias_counts_under_its_real_name():
     with pytest.raises(AssertionError, match="softmax"):
         assert_not_used(by_alias, "softmax")
+
+
+def numpy_relu(x):
+    return np.maximum(x, 0)
+
+
+def torch_relu_inside(x):
+    import torch
+    return torch.relu(torch.from_numpy(x)).numpy()
+
+
+def torch_softmax_alias(x):
+    return sm(torch.from_numpy(x), -1).numpy()
+
+
+def test_assert_libraries_not_used():
+    rules.assert_libraries_not_used(numpy_relu, "torch", "scipy")
+    rules.assert_libraries_not_used(by_exp, "scipy")  # a tensor argument is data, not a use of torch
+    for fn in (torch_relu_inside, torch_softmax_alias, calls_helper):
+        with pytest.raises(AssertionError, match="uses torch"):
+            rules.assert_libraries_not_used(fn, "torch", "scipy")

@@ -385,3 +385,107 @@ def bce_loss_grad(x, y):
 WRONG += [("why_linear_stacks_collapse", f"picks statement {choice}", f"why_linear_stacks_collapse = {choice}\n")
           for choice in (1, 3, 4)]
 RIGHT += [("why_linear_stacks_collapse", "the number as a tensor", "why_linear_stacks_collapse = torch.tensor(2)\n")]
+
+
+# --- Blind red team (r12): answers written from the student's copy only. The first three and the two
+# NumPy-array answers got full marks before the hidden tests checked the type the text fixes
+# ("as a Python int", "a pair of tensors", "returning a tensor").
+WRONG += [
+    ("max_rank_of_product", "right number as a float: the text asks for a Python int", '''
+def max_rank_of_product(n: int, m: int, l: int) -> int:
+    return float(min(n, m, l))
+'''),
+    ("max_rank_of_product", "right number as a 0-d tensor: the text asks for a Python int", '''
+def max_rank_of_product(n: int, m: int, l: int) -> int:
+    return torch.tensor([n, m, l]).min()
+'''),
+    ("collapse_linear_stack", "composes in NumPy and returns arrays: the text asks for a pair of tensors", '''
+def collapse_linear_stack(layers):
+    import numpy as np
+    W = np.eye(layers[0].in_features)
+    b = np.zeros(layers[0].in_features)
+    for layer in layers:
+        w = layer.weight.detach().double().numpy()
+        W, b = w @ W, w @ b
+        if layer.bias is not None:
+            b = b + layer.bias.detach().double().numpy()
+    return W, b
+'''),
+    ("collapse_linear_stack", "b is a 0-d zero when no layer has a bias, not shape (out_features,)", '''
+def collapse_linear_stack(layers):
+    with torch.no_grad():
+        W = torch.eye(layers[0].in_features)
+        b = torch.tensor(0.0)
+        for layer in layers:
+            W = layer.weight @ W
+            b = layer.weight @ b if b.ndim else b
+            if layer.bias is not None:
+                b = b + layer.bias
+    return W, b
+'''),
+    ("sum_of_normals_mean_var", "arithmetic mean of the variances in the cross term: right for equal variances", '''
+def sum_of_normals_mean_var(mu1, var1, mu2, var2, rho=0.0):
+    return mu1 + mu2, var1 + var2 + rho * (var1 + var2)
+'''),
+    ("quadratic_loss_grad", "gradient of the mean loss: divides by the batch size (invisible for one number)", '''
+def quadratic_loss_grad(x, y):
+    return (x - y) / x.numel()
+'''),
+    ("bce_loss_grad", "sums over the batch: one number instead of one derivative per example", '''
+def bce_loss_grad(x, y):
+    return (-(y / x) + (1 - y) / (1 - x)).sum()
+'''),
+    ("quadratic_loss_grad", "right values as a NumPy array: the text asks for a tensor", '''
+def quadratic_loss_grad(x, y):
+    return x.numpy() - y.numpy()
+'''),
+    ("bce_loss_grad", "right values as a NumPy array: the text asks for a tensor", '''
+def bce_loss_grad(x, y):
+    x, y = x.numpy(), y.numpy()
+    return -y / x + (1 - y) / (1 - x)
+'''),
+    ("exact_guess_cross_entropy", "clamps p at 1e-3 before the log: biased for rare words", '''
+def exact_guess_cross_entropy(p):
+    return -(p * p.clamp(min=1e-3).log()).sum()
+'''),
+]
+RIGHT += [
+    ("max_rank_of_product", "a loop keeping the smallest size, int() at the end", '''
+def max_rank_of_product(n: int, m: int, l: int) -> int:
+    best = n
+    for size in (m, l):
+        if size < best:
+            best = size
+    return int(best)
+'''),
+    ("max_rank_of_product", "min of a tensor, converted back with .item()", '''
+def max_rank_of_product(n, m, l):
+    return int(torch.tensor([n, m, l]).min().item())
+'''),
+    ("sum_of_normals_mean_var", "(sigma1 + rho sigma2)^2 + (1 - rho^2) var2, returned as a list", '''
+def sum_of_normals_mean_var(mu1, var1, mu2, var2, rho=0.0):
+    return [mu1 + mu2, (math.sqrt(var1) + rho * math.sqrt(var2)) ** 2 + (1 - rho ** 2) * var2]
+'''),
+    ("quadratic_loss_grad", "torch.sub", '''
+def quadratic_loss_grad(x, y):
+    return torch.sub(x, y)
+'''),
+    ("bce_loss_grad", "torch.where on y > 0.5, cast back to x's dtype", '''
+def bce_loss_grad(x, y):
+    return torch.where(y > 0.5, -1.0 / x, 1.0 / (1.0 - x)).to(x.dtype)
+'''),
+    ("exact_guess_cross_entropy", "a NumPy float64 from a masked NumPy sum", '''
+def exact_guess_cross_entropy(p):
+    import numpy as np
+    q = p.double().numpy()
+    q = q[q > 0]
+    return np.float64(-(q * np.log(q)).sum())
+'''),
+    ("max_rank_of_product", "np.min: a NumPy integer", '''
+import numpy as np
+
+def max_rank_of_product(n, m, l):
+    return np.min([n, m, l])
+'''),
+    ("why_linear_stacks_collapse", "the number as a NumPy integer", "import numpy as np\nwhy_linear_stacks_collapse = np.int64(2)\n"),
+]

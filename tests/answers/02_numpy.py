@@ -791,3 +791,227 @@ def accuracy(logits, labels):
     return float(np.mean(logits.argmax(axis=-1) == labels))
 """),
 ]
+
+
+# --- Blind red team (r12): answers written from the student's copy only. The first three got full marks
+# before the hidden tests looked for them.
+WRONG += [
+    ("brighten", "returns img itself when amount is 0: not the new array the text asks for", '''
+def brighten(img, amount):
+    if amount == 0:
+        return img
+    return np.clip(img.astype(np.int64) + amount, 0, 255).astype(np.uint8)
+'''),
+    ("relu", "ReLU6: clips at 6 too (invisible on inputs of size about 1)", '''
+def relu(x):
+    return np.clip(x, 0, 6)
+'''),
+    ("multihead_project", "reads w as (F, H, N): the right shape when N == H, the wrong values", '''
+def multihead_project(x, w):
+    if w.shape[1] == w.shape[2]:
+        return np.einsum("btf,fhn->btnh", x, w)
+    return np.einsum("btf,fnh->btnh", x, w)
+'''),
+    ("linear_warmup", "a Python list, not an array", '''
+def linear_warmup(peak_lr, n_steps):
+    return [peak_lr * (i + 1) / n_steps for i in range(n_steps)]
+'''),
+    ("brighten", "clips into img itself, then returns a copy", '''
+def brighten(img, amount):
+    img[...] = np.clip(img.astype(np.int64) + amount, 0, 255)
+    return img.copy()
+'''),
+    ("flatten_batch", "hard-codes the example's 12 features per row", '''
+def flatten_batch(x):
+    return x.reshape(-1, 12)
+'''),
+    ("one_hot", "off by one: label k goes to column k - 1", '''
+def one_hot(labels, num_classes):
+    out = np.zeros((len(labels), num_classes))
+    out[np.arange(len(labels)), labels - 1] = 1
+    return out
+'''),
+    ("select_confident", "sorted by confidence, not in the original order", '''
+def select_confident(probs, threshold):
+    p = probs[np.argsort(probs.max(axis=1), kind="stable")]
+    return p[p.max(axis=1) >= threshold]
+'''),
+    ("select_confident", "hard-codes C = 3, as in the example", '''
+def select_confident(probs, threshold):
+    return probs[probs.max(axis=1) >= threshold].reshape(-1, 3)
+'''),
+    ("clip_negative_inplace", "writes through x.reshape(-1), a copy for non-contiguous views", '''
+def clip_negative_inplace(x):
+    flat = x.reshape(-1)
+    flat[flat < 0] = 0
+'''),
+    ("pairwise_sq_dists", "hard-codes D = 2, as in the example", '''
+def pairwise_sq_dists(a, b):
+    return (a[:, None, 0] - b[None, :, 0]) ** 2 + (a[:, None, 1] - b[None, :, 1]) ** 2
+'''),
+    ("relu", "np.maximum(x, 0, out=x): the layer's input is overwritten", '''
+def relu(x):
+    return np.maximum(x, 0, out=x)
+'''),
+    ("stable_softmax", "subtracts the largest absolute value: 0 / 0 for a slice around -1000", '''
+def stable_softmax(x, axis=None):
+    with np.errstate(invalid="ignore"):
+        e = np.exp(x - np.abs(x).max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("stable_softmax", "replaces -inf by 0: masked positions get probability", '''
+def stable_softmax(x, axis=None):
+    x = np.where(np.isneginf(x), 0.0, x)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+'''),
+    ("batchnorm", "applies gamma and beta only when both are given", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    out = (x - x.mean(axis=axes)) / np.sqrt(x.var(axis=axes) + 1e-5)
+    if gamma is not None and beta is not None:
+        out = out * gamma + beta
+    return out
+'''),
+    ("rmsnorm", "eps 1e-8 instead of the text's 1e-5", '''
+def rmsnorm(x, gamma=None):
+    out = x / np.sqrt((x ** 2).mean(axis=-1, keepdims=True) + 1e-8)
+    return out if gamma is None else out * gamma
+'''),
+    ("project_matmul", "casts to int64: truncates float inputs", '''
+def project_matmul(x, w):
+    return x.astype(np.int64) @ w.astype(np.int64)
+'''),
+]
+RIGHT += [
+    ("clip_negative_inplace", "np.clip(..., out=x), returning its result (the text allows returning x)", '''
+def clip_negative_inplace(x):
+    return np.clip(x, 0, None, out=x)
+'''),
+    ("clip_negative_inplace", "np.putmask", '''
+def clip_negative_inplace(x):
+    np.putmask(x, x < 0, 0)
+'''),
+    ("linear_warmup", "linspace from 0 with the 0 dropped", '''
+def linear_warmup(peak_lr, n_steps):
+    return np.linspace(0, peak_lr, n_steps + 1)[1:]
+'''),
+    ("brighten", "saturating uint8 arithmetic, no wider dtype", '''
+def brighten(img, amount):
+    if amount >= 0:
+        return img + np.minimum(255 - img, min(amount, 255)).astype(np.uint8)
+    return img - np.minimum(img, min(-amount, 255)).astype(np.uint8)
+'''),
+    ("brighten", "early return of a copy for amount 0, clip with out= on the wide copy", '''
+def brighten(img, amount):
+    if amount == 0:
+        return img.copy()
+    out = img.astype(np.int64)
+    out += amount
+    np.clip(out, 0, 255, out=out)
+    return out.astype(np.uint8)
+'''),
+    ("reverse_every_other", "reverse, then every second row", '''
+def reverse_every_other(x):
+    return x[::-1][::2]
+'''),
+    ("one_hot", "np.put_along_axis into float32 zeros", '''
+def one_hot(labels, num_classes):
+    out = np.zeros((labels.shape[0], num_classes), dtype=np.float32)
+    np.put_along_axis(out, labels[:, None], 1, axis=1)
+    return out
+'''),
+    ("select_confident", "np.compress with the boolean mask", '''
+def select_confident(probs, threshold):
+    return np.compress(np.max(probs, axis=-1) >= threshold, probs, axis=0)
+'''),
+    ("pairwise_sq_dists", "einsum of the broadcast difference with itself", '''
+def pairwise_sq_dists(a, b):
+    d = np.expand_dims(a, 1) - np.expand_dims(b, 0)
+    return np.einsum("nmd,nmd->nm", d, d)
+'''),
+    ("accuracy", "flattens to (positions, C) first", '''
+def accuracy(logits, labels):
+    flat = logits.reshape(-1, logits.shape[-1])
+    return float((flat.argmax(axis=1) == labels.reshape(-1)).mean())
+'''),
+    ("relu", "np.maximum with a float zero: a float result for integer x", '''
+def relu(x):
+    return np.maximum(x, 0.0)
+'''),
+    ("sigmoid", "clips the logits to +-700 first, so exp never overflows", '''
+def sigmoid(x):
+    return 1 / (1 + np.exp(-np.clip(x, -700, 700)))
+'''),
+    ("softmax", "moves the axis to the end, normalises, moves it back", '''
+def softmax(x, axis=None):
+    if axis is None:
+        flat = np.exp(x.reshape(-1))
+        return (flat / flat.sum()).reshape(x.shape)
+    moved = np.moveaxis(np.exp(x), axis, -1)
+    moved = moved / moved.sum(axis=-1, keepdims=True)
+    return np.moveaxis(moved, -1, axis)
+'''),
+    ("batchnorm", "keepdims statistics, gamma * out and beta + out", '''
+def batchnorm(x, gamma=None, beta=None):
+    axes = tuple(range(x.ndim - 1))
+    mean = x.mean(axis=axes, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    out = (x - mean) / np.sqrt(var + 1e-5)
+    if gamma is not None:
+        out = gamma * out
+    if beta is not None:
+        out = beta + out
+    return out
+'''),
+    ("rmsnorm", "einsum of squares, gamma defaulting to ones", '''
+def rmsnorm(x, gamma=None):
+    ms = np.einsum("...h,...h->...", x, x)[..., None] / x.shape[-1]
+    g = np.ones(x.shape[-1]) if gamma is None else gamma
+    return x * (1 / np.sqrt(ms + 1e-5)) * g
+'''),
+    ("project_einsum", "sublist form", '''
+def project_einsum(x, w):
+    return np.einsum(x, [0, 1], w, [1, 2], [0, 2])
+'''),
+    ("multihead_project", "other letters, optimize='optimal'", '''
+def multihead_project(x, w):
+    return np.einsum("ijk,klm->ijlm", x, w, optimize="optimal")
+'''),
+]
+
+# --- "Use NumPy only (no PyTorch)": these got full marks before the hidden tests checked the libraries used.
+WRONG += [
+    ("relu", "torch.relu through from_numpy: the notebook asks for NumPy only", '''
+def relu(x):
+    import torch
+    return torch.relu(torch.from_numpy(x)).numpy()
+'''),
+    ("softmax", "torch.softmax: the notebook asks for NumPy only", '''
+import torch
+
+def softmax(x, axis=None):
+    t = torch.from_numpy(x).double()
+    out = torch.softmax(t.flatten(), 0).reshape(t.shape) if axis is None else torch.softmax(t, axis)
+    return out.numpy()
+'''),
+    ("layernorm", "PyTorch's layer_norm: the notebook asks for NumPy only", '''
+def layernorm(x):
+    import torch
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    return torch.nn.functional.layer_norm(t, (x.shape[-1],), eps=1e-8).numpy()
+'''),
+    ("sigmoid", "scipy.special.expit: the notebook asks for NumPy only", '''
+def sigmoid(x):
+    import scipy.special
+    return scipy.special.expit(x)
+'''),
+    ("stable_softmax", "torch through an alias (import torch as tt): the notebook asks for NumPy only", '''
+import torch as tt
+
+def stable_softmax(x, axis=None):
+    t = tt.from_numpy(np.array(x, dtype=np.float64))
+    out = tt.softmax(t.flatten(), 0).reshape(t.shape) if axis is None else tt.softmax(t, axis)
+    return out.numpy()
+'''),
+]
