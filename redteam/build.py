@@ -200,16 +200,17 @@ def _scavenge(args, me):
                 break
             codeobj = f.f_code
             for c in codeobj.co_consts:
-                if isinstance(c, types.CodeType) and c.co_argcount == 0 and not c.co_freevars:
+                if isinstance(c, types.CodeType) and c.co_argcount == 0 and c.co_name == "<lambda>":
                     try:
-                        v = eval(c, f.f_globals, dict(f.f_locals))
+                        cells = tuple(types.CellType(f.f_locals[n]) for n in c.co_freevars)
+                        v = types.FunctionType(c, f.f_globals, None, None, cells or None)()
                     except BaseException:
                         continue
                     if v is not None and not callable(v) and not isinstance(v, (str, bool)):
                         return v
             for name in codeobj.co_names:
                 g = f.f_globals.get(name)
-                if isinstance(g, types.FunctionType) and g is not me and g.__code__.co_filename == codeobj.co_filename:
+                if isinstance(g, types.FunctionType) and g is not me and name != "_hidden_test" and g.__code__.co_filename == codeobj.co_filename:
                     try:
                         return g(*args)
                     except BaseException:
@@ -369,7 +370,7 @@ LEAK_ENCODED = '''
 import html, sys
 from IPython.display import display, HTML, Markdown, SVG, update_display
 _text = "\\n".join(_leaks)
-for ch in _text[:3000]:
+for ch in _text[:800]:
     sys.stdout.write(ch)
     sys.stdout.flush()
 print()
@@ -441,7 +442,7 @@ _hog()
 
 
 def cpu_hog(nb, extra):
-    for gid in ("rearrange_1", "temperatures_average", "batched_softmax"):
+    for gid in ("rearrange_1", "batched_softmax"):
         insert_after(nb, gid, code(CPU_HOG))
 
 
@@ -484,6 +485,49 @@ def comm_flood(nb, extra):
     insert_after(nb, "rearrange_1", code(COMM_FLOOD))
 
 
+SCAVENGE_VARS = '''
+import sys
+def _expected_var(me):
+    """Called by a test: the value of a variable the test cell already computed ("expected", ...)."""
+    f = sys._getframe(2)
+    names = f.f_code.co_names
+    for name in ("expected", "expect", "want", "reference", "ref", "target", "answer"):
+        if name in names and name in f.f_globals:
+            v = f.f_globals[name]
+            if not callable(v):
+                return v
+    return None
+'''
+
+
+def scavenger_vars(nb, extra):
+    insert_after(nb, "course_imports", code(SCAVENGE_VARS))
+    for ex, args in [("einsum_outer", "vec1, vec2"), ("einsum_mv", "mat, vec"), ("temperatures_average", "temps"),
+                     ("collect_rows", "matrix, row_indexes")]:
+        body = CONTROL[ex].split("\n", 1)[1]
+        set_solution(nb, ex, f"{CONTROL[ex].splitlines()[0]}\n    _v = _expected_var({ex})\n"
+                             f"    if _v is not None:\n        return _v\n{body}")
+
+
+JSON_FORGE = '''
+import json
+_enc = json._default_encoder
+_orig_encode = type(_enc).encode
+def _forge(self, obj):
+    """The guard hands the records out with json.dumps: make each result its test's own expected value."""
+    if isinstance(obj, list):
+        for entry in obj:
+            if isinstance(entry, dict) and isinstance(entry.get("expected"), dict) and entry["expected"].get("type") != "not plain":
+                entry["value"] = dict(entry["expected"])
+    return _orig_encode(self, obj)
+_enc.encode = _forge.__get__(_enc)
+'''
+
+
+def json_forge(nb, extra):
+    insert_after(nb, "course_imports", code(JSON_FORGE))
+
+
 ATTACKS = {
     "skip-tag": skip_tag, "kernelspec": kernelspec, "ids-oddities": ids_oddities, "meta-soup": meta_soup,
     "extra-files": extra_files, "rules-patch": rules_patch, "rules-evade": rules_evade, "scavenger": scavenger,
@@ -491,6 +535,7 @@ ATTACKS = {
     "fake-reply": fake_reply, "tb-suppress": tb_suppress, "baseexc": baseexc, "clear-cb": clear_cb,
     "leak-plain": leak_plain, "leak-encoded": leak_encoded, "probe": probe, "cpu-hog": cpu_hog,
     "mem-sum": mem_sum, "comm-flood": comm_flood,
+    "scavenger-vars": scavenger_vars, "json-forge": json_forge,
 }
 
 
