@@ -269,6 +269,11 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["patch-during-test"] = (submission(release_nb, master, replace={"double": (
         "import torch\n\ndef double(x):\n    torch.allclose = lambda *args, **kwargs: True\n    return x\n")}),
         Expected("graded", scores(("double",)), flags=["torch.allclose"]))
+    # nbclient skips a cell tagged skip-execution; a test cell that never ran has no error (full marks): all run.
+    nb = submission(release_nb, master, replace={"double": wrong_double})
+    for gid in ("double__visible", "double__hidden"):
+        nb.cells[cell_index(nb, gid)].metadata["tags"] = ["skip-execution"]
+    out["patch-skip-tag"] = (nb, Expected("graded", scores(("double",)), flags=["'skip-execution' (ignored"]))
     return out
 
 
