@@ -59,6 +59,7 @@ from traitlets import Bool, Dict, Integer, List, Unicode
 from mlprereq import notebooks
 from mlprereq.grading.feedback import is_hidden_test
 from mlprereq.grading import font_cache, status
+from mlprereq.grading.lazy_free import without_references
 from mlprereq.grading.layout import PRIVATE, STUDENT_VIEW, CourseLayout, installed_package_problem
 from mlprereq.grading.spec import ENV_NAME, PROTECT_CLASSES, PROTECT_MODULES, SandboxSpec
 from mlprereq.grading.status import load_run_records  # noqa: F401 - its old home
@@ -610,6 +611,11 @@ class SandboxedExecute(Execute):
         self._out_bytes, self._out_cell, self._overflow = 0, index, False
         started = time.perf_counter()
         problem = None
+        source = cell.source
+        if differential and self._role != "reference" and is_hidden_test(cell):
+            # Compared here, its lazy expected values are never called in the kernel: their code (the reference
+            # solution) need not be there for the student's function to find in the test's frame (lazy_free.py).
+            cell.source = without_references(source) or source
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
@@ -618,6 +624,8 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             problem = "dead"
             cell.outputs.append(_error_output("KernelDied", "the kernel died (memory or process limit?)"))
+        finally:
+            cell.source = source
         seconds = time.perf_counter() - started
         timed_out = problem == "timeout" or any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
         self._record["cells"].append({"index": index, "grade_id": name if name != f"cell {index}" else None,
