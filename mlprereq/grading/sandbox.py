@@ -246,6 +246,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if "-m" in cmd and "ipykernel_launcher" in cmd:
             cmd[cmd.index("ipykernel_launcher")] = "mlprereq.grading.kernel_boot"
+        if cmd and "-P" not in cmd:
+            # Python's safe path (3.11): the working directory, the student's submission folder, is not put
+            # first on sys.path (nor by IPython, which follows the flag). A torch.py, einops.py or mlprereq/
+            # submitted next to the notebook shadowed the real module, kernel_boot itself included, before
+            # the guard's snapshot and outside any cell the review reads.
+            cmd.insert(1, "-P")
         if self.mode != "bwrap":
             return cmd
         return self._bwrap_prefix(cmd) + cmd
@@ -305,6 +311,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             "OMP_NUM_THREADS": str(self.spec.threads or env.get("OMP_NUM_THREADS") or 2),
             ENV_NAME: self.sandbox_spec().to_json(),
         })
+        root = self._course_root()
+        if root is not None:
+            # The setup cell looks in COURSE_ROOT first, then the working directory (the student's folder,
+            # where a colab_setup.py of theirs would be found and put on sys.path).
+            kept["COURSE_ROOT"] = str(root)
         if self.mode != "bwrap":
             # No namespaces: keep the environment minimal, but the kernel must still find Python.
             kept.setdefault("LANG", "C.UTF-8")

@@ -157,6 +157,15 @@ def double(x):
     open("/tmp/scratch-is-fine.txt", "w").write("ok")
     return 2 * x
 '''
+SHADOW_TORCH = '''import os, sys
+_dir = os.path.dirname(os.path.abspath(__file__))
+_saved = sys.path[:]
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _dir]
+del sys.modules["torch"]
+import torch
+sys.path[:] = _saved
+torch.allclose = lambda *args, **kwargs: True
+'''
 NOISY = {
     "double": '''import sys, warnings, torch
 
@@ -274,6 +283,11 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     for gid in ("double__visible", "double__hidden"):
         nb.cells[cell_index(nb, gid)].metadata["tags"] = ["skip-execution"]
     out["patch-skip-tag"] = (nb, Expected("graded", scores(("double",)), flags=["'skip-execution' (ignored"]))
+    # A torch.py next to the notebook shadowed torch in the kernel (the working directory was on sys.path): it
+    # loads the real torch, patches it before the guard's snapshot, and is no cell the review reads.
+    nb = submission(release_nb, master, replace={"double": wrong_double})
+    out["patch-shadow-module"] = ({NOTEBOOK: nbformat.writes(nb), "torch.py": SHADOW_TORCH},
+                                  Expected("graded", scores(("double",))))
     return out
 
 
