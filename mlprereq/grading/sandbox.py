@@ -781,18 +781,34 @@ class SandboxedExecute(Execute):
         content = msg.get("content", {})
         size = len(content.get("text", "")) + sum(len(str(v)) for v in (content.get("data") or {}).values())
         size += sum(len(line) for line in content.get("traceback", []) or [])
-        self._out_bytes = getattr(self, "_out_bytes", 0) + size
-        if self._out_bytes > self.output_bytes:
-            if not getattr(self, "_overflow", False):
-                self._overflow = True
-                outs.append(nbformat.v4.new_output("stream", name="stdout",
-                                                   text=f"\n[output cut: more than {self.output_bytes} bytes]\n"))
-                try:
-                    asyncio.ensure_future(self.km.interrupt_kernel())
-                except Exception:  # noqa: BLE001 - best effort; the timeout still applies
-                    pass
+        if self._over_budget(outs, size):
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        # Widget state goes into the notebook too (nbclient's store_widget_state), outside output(): it counts
+        # against the same budget, or a cell of multi-MB widgets grew the graded notebook without limit
+        # (redteam comm-flood: 25 text areas of 4 MB, a 100 MB notebook).
+        data = (msg.get("content") or {}).get("data") or {}
+        size = len(str(data.get("state", ""))) + sum(len(b) for b in msg.get("buffers") or [])
+        if self._over_budget(outs, size):
+            return None
+        return super().handle_comm_msg(outs, msg, cell_index)
+
+    def _over_budget(self, outs, size: int) -> bool:
+        """Count ``size`` against the cell's output budget; past it, cut the output and interrupt the kernel."""
+        self._out_bytes = getattr(self, "_out_bytes", 0) + size
+        if self._out_bytes <= self.output_bytes:
+            return False
+        if not getattr(self, "_overflow", False):
+            self._overflow = True
+            outs.append(nbformat.v4.new_output("stream", name="stdout",
+                                               text=f"\n[output cut: more than {self.output_bytes} bytes]\n"))
+            try:
+                asyncio.ensure_future(self.km.interrupt_kernel())
+            except Exception:  # noqa: BLE001 - best effort; the timeout still applies
+                pass
+        return True
 
     # -- guard -------------------------------------------------------------------
     def _silent(self, code: str, timeout: float = 20) -> dict | None:

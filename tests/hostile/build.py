@@ -122,6 +122,15 @@ def double(x):
     while True:
         print("spam " * 2000)
 '''
+# Widget state is stored in the graded notebook (not an output): 3 MB of it in one cell, under the same budget.
+WIDGET_FLOOD = '''import torch
+
+def double(x):
+    return 2 * x
+
+import ipywidgets
+_flood = [ipywidgets.Textarea(value="x" * 500_000) for _ in range(6)]
+'''
 SOCKET = '''import torch, socket
 
 def double(x):
@@ -240,6 +249,8 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["memory-bomb"] = (submission(release_nb, master, replace={"double": MEMORY_BOMB}), Expected("graded", scores(("double",))))
     out["fork-bomb"] = (submission(release_nb, master, replace={"double": FORK_BOMB}),
                         Expected("graded", scores(("double",)), flags=["processes", "os.fork"]))
+    out["widget-flood"] = (submission(release_nb, master, replace={"double": WIDGET_FLOOD}),
+                           Expected("graded", scores(), flags=["output larger than"]))
     out["huge-output"] = (submission(release_nb, master, replace={"double": HUGE_OUTPUT}),
                           Expected("graded", scores(("double",)), flags=["output larger than"]))
 
