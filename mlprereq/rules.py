@@ -59,25 +59,44 @@ def forbid(*paths: str, why: str = ""):
     Traceback (most recent call last):
     mlprereq.rules.ForbiddenCall: torch.eye is not allowed in this exercise: build it from arange
     """
-    saved = []
+    saved, originals = [], {}
     try:
         for path in paths:
             owner, name = _resolve(path)
             had_own = name in vars(owner)
             saved.append((owner, name, had_own, vars(owner).get(name)))
+            originals[id(getattr(owner, name))] = path
 
             def refuse(*args, _path=path, **kwargs):
                 __tracebackhide__ = True
                 raise ForbiddenCall(f"{_path} is not allowed in this exercise" + (f": {why}" if why else ""))
 
             setattr(owner, name, refuse)
-        yield
+        # Patching the names misses a reference taken earlier (`_f = [torch.logsumexp]` at definition time, or
+        # getattr with a built string): torch still hands every call of its functions to this mode.
+        with _RefuseMode(originals, why):
+            yield
     finally:
         for owner, name, had_own, old in reversed(saved):
             if had_own:
                 setattr(owner, name, old)
             else:
                 delattr(owner, name)
+
+
+class _RefuseMode(torch.overrides.TorchFunctionMode):
+    """Raise ForbiddenCall for a call of one of the forbidden torch functions, however it was reached."""
+
+    def __init__(self, originals: dict, why: str):
+        super().__init__()
+        self.originals, self.why = originals, why
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        __tracebackhide__ = True
+        path = self.originals.get(id(func))
+        if path is not None:
+            raise ForbiddenCall(f"{path} is not allowed in this exercise" + (f": {self.why}" if self.why else ""))
+        return func(*args, **(kwargs or {}))
 
 
 def _source_tree(fn) -> ast.AST:
@@ -89,12 +108,13 @@ def _source_tree(fn) -> ast.AST:
     return ast.parse(textwrap.dedent(source))
 
 
-def names_used(fn, follow: bool = True) -> set[str]:
+def names_used(fn, follow: bool = True, strings: bool = True) -> set[str]:
     """Every name and attribute ``fn``'s source mentions (``t.softmax`` gives ``t``, ``softmax``, ``t.softmax``).
 
     The matrix product operator counts as the name ``"@"``.
 
-    With ``follow``, functions of the same module (the notebook) that ``fn`` calls are read too.
+    With ``follow``, functions of the same module (the notebook) that ``fn`` calls are read too; with
+    ``strings``, a string constant that is an identifier counts as a name (``getattr(t, "softmax")``).
 
     >>> def f(x):
     ...     return torch.nn.functional.relu(x).sum()
@@ -130,7 +150,7 @@ def names_used(fn, follow: bool = True) -> set[str]:
                     found.update({alias.name, alias.name.split(".")[-1]})
             elif isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, ast.MatMult):
                 found.add("@")  # the matrix product operator
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+            elif strings and isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
                 found.add(node.value)  # getattr(t, "softmax")
     return found
 
@@ -146,7 +166,8 @@ def assert_not_used(fn, *names: str, why: str = "") -> None:
 def assert_used(fn, *names: str, why: str = "") -> None:
     """Fail unless ``fn``'s source (or a notebook function it calls) names at least one of ``names``."""
     __tracebackhide__ = True
-    if not set(names) & names_used(fn):
+    # A string is no use of a function: `"einsum"` alone in the body must not satisfy "use einsum".
+    if not set(names) & names_used(fn, strings=False):
         raise AssertionError(f"{fn.__name__} should use {' or '.join(names)}" + (f": {why}" if why else ""))
 
 

@@ -394,3 +394,40 @@ def test_the_kernel_cannot_read_the_notebook_it_grades(graded):
     assert "read failed: PermissionError" in printed, printed[:800]
     assert "[output removed" not in printed
     assert not any("printed hidden-test code" in f for f in load_status(root, A)[student].flags)
+
+
+def test_the_guards_reports_leave_the_kernel_through_an_encoder_student_code_cannot_replace(monkeypatch):
+    # json.dumps goes through json._default_encoder and JSONEncoder's methods at each call: a student cell that
+    # replaced them could set each record's result to the test's own expected value (redteam json-forge).
+    import json
+    import os
+
+    from mlprereq.grading.kernel.channel import private_dumps, reporter
+
+    dumps = private_dumps()
+    r, w = os.pipe()
+    send, _ = reporter(w)
+    records = [{"kind": "all_close", "options": {"atol": 0.0001, "name": "x", "check_dtype": False},
+                "value": {"type": "float", "repr": "1.5"}, "expected": {"type": "list", "bytes": "AAA=", "shape": [1]}}]
+    monkeypatch.setattr(json._default_encoder, "encode", lambda obj: '"forged"')
+    monkeypatch.setattr(json.JSONEncoder, "encode", lambda self, obj: '"forged"')
+    monkeypatch.setattr(json.JSONEncoder, "iterencode", lambda self, obj, _one_shot=False: iter(['"forged"']))
+    send(records)
+    assert json.loads(os.read(r, 65536)) == records
+    assert json.loads(dumps(records)) == records
+    os.close(r)
+    os.close(w)
+
+
+def test_a_hidden_test_reaches_the_kernel_without_its_reference_code():
+    from mlprereq.grading.lazy_free import without_references
+
+    source = ("from mlprereq.rules import unchanged\n\ndef _ref(v):\n    return 2 * v\n\ndef _test():\n"
+              "    for x in xs:\n        assert_all_close(double(x), lambda: _ref(x), atol=1e-6, name='d')\n"
+              "        assert_all_equal(count(x), expected=lambda: len(x))\n        assert_shape(double(x), (3,))\n"
+              "with warnings.catch_warnings(action='ignore'):\n    _test()\n")
+    out = without_references(source)
+    assert "_ref" not in out and "2 * v" not in out and "len(x)" not in out, out
+    assert out.count("lambda: None") == 2 and "_test()" in out and "(3,)" in out and "atol=1e-06" in out, out
+    assert without_references("assert_all_close(f(x), y)") is None  # eager values are left to the grader's records
+    assert without_references("this is not python(") is None

@@ -114,3 +114,28 @@ def test_redacting_a_leak_keeps_a_failing_cell_failing_and_spares_what_the_stude
     assert redact_outputs(cell, hidden_lines(nb))
     assert cell.outputs[0]["output_type"] == "error" and "secret" not in cell.outputs[0]["evalue"]
     assert cell.outputs[1]["text"] == "fine"
+
+
+@pytest.mark.parametrize("how", ["one-character-per-output", "span-per-character", "ansi-between", "zero-width"])
+def test_a_hidden_line_spread_over_outputs_or_hidden_by_markup_is_removed_too(how):
+    import html as h
+
+    import nbformat as nbf
+
+    from mlprereq.grading.feedback import hidden_lines, redact_outputs
+
+    secret = "secret_input = torch.arange(12).reshape(3, 4)"
+    hidden = nbf.v4.new_code_cell(f"### BEGIN HIDDEN TESTS\n{secret}\n### END HIDDEN TESTS")
+    hidden.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "f__hidden", "points": 1}
+    nb = nbf.v4.new_notebook(cells=[hidden])
+    cell = nbf.v4.new_code_cell("print(_leaks)")
+    if how == "one-character-per-output":
+        cell.outputs = [nbf.v4.new_output("stream", name="stdout", text=ch) for ch in secret]
+    elif how == "span-per-character":
+        cell.outputs = [nbf.v4.new_output("display_data", data={"text/html": "".join(f"<span>{h.escape(c)}</span>" for c in secret)})]
+    elif how == "ansi-between":
+        cell.outputs = [nbf.v4.new_output("stream", name="stdout", text="\x1b[0m".join(secret))]
+    else:
+        cell.outputs = [nbf.v4.new_output("display_data", data={"text/markdown": "\u200b".join(secret)})]
+    assert redact_outputs(cell, hidden_lines(nb))
+    assert all("arange" not in "".join(map(str, o.values())) for o in cell.outputs), cell.outputs

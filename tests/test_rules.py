@@ -126,3 +126,25 @@ def test_assert_libraries_not_used():
     for fn in (torch_relu_inside, torch_softmax_alias, calls_helper):
         with pytest.raises(AssertionError, match="uses torch"):
             rules.assert_libraries_not_used(fn, "torch", "scipy")
+
+
+def test_forbid_catches_a_reference_taken_before_the_block():
+    # A student's `_f = [torch.logsumexp]` at definition time escapes the patched name, not torch's mode.
+    saved = [torch.logsumexp, torch.Tensor.softmax]
+    with forbid("torch.logsumexp", "torch.Tensor.softmax", why="build it"):
+        with pytest.raises(rules.ForbiddenCall, match="torch.logsumexp is not allowed"):
+            saved[0](torch.ones(2), dim=0)
+        with pytest.raises(rules.ForbiddenCall, match="torch.Tensor.softmax"):
+            saved[1](torch.ones(2), 0)
+        assert torch.exp(torch.zeros(1)).item() == 1.0  # other torch functions still run
+    assert saved[0](torch.zeros(2), dim=0).item() == pytest.approx(np.log(2))
+
+
+def test_assert_used_is_not_satisfied_by_a_string():
+    def product(a, b):
+        "einsum"
+        return a @ b
+
+    with pytest.raises(AssertionError, match="should use einsum"):
+        assert_used(product, "einsum")
+    assert "einsum" in names_used(product)  # assert_not_used still sees getattr(t, "einsum")-style names

@@ -67,8 +67,24 @@ def _texts(output) -> list[str]:
     return texts
 
 
+# What a page renders as nothing: tags, ANSI colour codes, zero-width characters. Printed between the characters
+# of a hidden test's line (one character per stream message, a <span> around each, ...) they hid it from a
+# search of each output, and the feedback page showed the line as plain text (redteam leak-encoded).
+_MARKUP = re.compile(r"<[^>]*>|\x1b\[[0-?]*[ -/]*[@-~]")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def _rendered(cell) -> str:
+    """The text of all of a cell's outputs one after the other, as a page shows it."""
+    import html
+
+    return "".join(html.unescape(_MARKUP.sub("", t)).translate(_INVISIBLE)
+                   for output in cell.get("outputs", []) for t in _texts(output))
+
+
 def redact_outputs(cell, lines: list[str]) -> bool:
-    """Replace each output of ``cell`` that contains one of ``lines`` (also HTML-escaped); True if any was.
+    """Replace each output of ``cell`` that contains one of ``lines`` (also HTML-escaped), and every output when
+    the cell's outputs together, rendered, do; True if any was.
 
     An error stays an error (its text removed), so a failing cell still scores 0."""
     import html
@@ -85,6 +101,12 @@ def redact_outputs(cell, lines: list[str]) -> bool:
             else:
                 cell.outputs[i] = nbformat.v4.new_output("stream", name="stdout", text=REDACTED)
             changed = True
+    rendered = _rendered(cell)
+    if any(line in rendered for line in lines):  # spread over several outputs, or hidden by markup
+        for i, output in enumerate(cell.get("outputs", [])):
+            if output.get("output_type") != "error":
+                cell.outputs[i] = nbformat.v4.new_output("stream", name="stdout", text=REDACTED)
+        changed = True
     return changed
 
 

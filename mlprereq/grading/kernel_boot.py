@@ -28,7 +28,7 @@ import os
 import sys
 
 from mlprereq.grading.kernel.audit import audit_hook
-from mlprereq.grading.kernel.channel import open_channel, reporter
+from mlprereq.grading.kernel.channel import open_channel, private_dumps, reporter
 from mlprereq.grading.kernel.policy import path_checks
 from mlprereq.grading.kernel.record import recorder
 from mlprereq.grading.kernel.snapshot import snapshot_guard
@@ -86,11 +86,10 @@ def install(spec: SandboxSpec):
         begin_record, record, end_record = recorder()
     except Exception:  # no torch / numpy here: hidden tests compare in-process
         begin_record = record = end_record = None
-    import json
-
     import linecache
 
-    records_dir, dumps, opener = os.path.dirname(spec.channel or "") or None, json.dumps, open
+    # Not json.dumps: its Python-level encoder can be replaced by student code (see private_dumps).
+    records_dir, dumps, opener = os.path.dirname(spec.channel or "") or None, private_dumps(), open
     recording = {"nonce": None, "lines": None}
     line_caches = [c for c in (getattr(linecache, "cache", None), getattr(linecache, "_ipython_cache", None))
                    if isinstance(c, dict)]

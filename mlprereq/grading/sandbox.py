@@ -59,6 +59,7 @@ from traitlets import Bool, Dict, Integer, List, Unicode
 from mlprereq import notebooks
 from mlprereq.grading.feedback import is_hidden_test
 from mlprereq.grading import font_cache, status
+from mlprereq.grading.lazy_free import without_references
 from mlprereq.grading.layout import PRIVATE, STUDENT_VIEW, CourseLayout, installed_package_problem
 from mlprereq.grading.spec import ENV_NAME, PROTECT_CLASSES, PROTECT_MODULES, SandboxSpec
 from mlprereq.grading.status import load_run_records  # noqa: F401 - its old home
@@ -245,6 +246,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if "-m" in cmd and "ipykernel_launcher" in cmd:
             cmd[cmd.index("ipykernel_launcher")] = "mlprereq.grading.kernel_boot"
+        if cmd and "-P" not in cmd:
+            # Python's safe path (3.11): the working directory, the student's submission folder, is not put
+            # first on sys.path (nor by IPython, which follows the flag). A torch.py, einops.py or mlprereq/
+            # submitted next to the notebook shadowed the real module, kernel_boot itself included, before
+            # the guard's snapshot and outside any cell the review reads.
+            cmd.insert(1, "-P")
         if self.mode != "bwrap":
             return cmd
         return self._bwrap_prefix(cmd) + cmd
@@ -304,6 +311,11 @@ class SandboxedKernelManager(AsyncKernelManager):
             "OMP_NUM_THREADS": str(self.spec.threads or env.get("OMP_NUM_THREADS") or 2),
             ENV_NAME: self.sandbox_spec().to_json(),
         })
+        root = self._course_root()
+        if root is not None:
+            # The setup cell looks in COURSE_ROOT first, then the working directory (the student's folder,
+            # where a colab_setup.py of theirs would be found and put on sys.path).
+            kept["COURSE_ROOT"] = str(root)
         if self.mode != "bwrap":
             # No namespaces: keep the environment minimal, but the kernel must still find Python.
             kept.setdefault("LANG", "C.UTF-8")
@@ -583,6 +595,11 @@ class SandboxedExecute(Execute):
             self._arm()
         test = notebooks.is_test(cell)
         name = (cell.metadata.get("nbgrader") or {}).get("grade_id") or f"cell {index}"
+        tags = cell.metadata.get("tags") or []
+        if self.skip_cells_with_tag in tags:
+            # nbclient does not run a cell with this tag, and a test cell that never ran has no error: full marks.
+            cell.metadata["tags"] = [tag for tag in tags if tag != self.skip_cells_with_tag]
+            self._flag("notebook", f"{name} had the tag {self.skip_cells_with_tag!r} (ignored: every cell runs)")
         if self._deadline is not None and time.monotonic() >= self._deadline:
             cell.outputs = [_error_output("NotebookDeadlineExceeded",
                                           f"the notebook ran past its {self.notebook_deadline} s deadline")]
@@ -605,6 +622,11 @@ class SandboxedExecute(Execute):
         self._out_bytes, self._out_cell, self._overflow = 0, index, False
         started = time.perf_counter()
         problem = None
+        source = cell.source
+        if differential and self._role != "reference" and is_hidden_test(cell):
+            # Compared here, its lazy expected values are never called in the kernel: their code (the reference
+            # solution) need not be there for the student's function to find in the test's frame (lazy_free.py).
+            cell.source = without_references(source) or source
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
@@ -613,6 +635,8 @@ class SandboxedExecute(Execute):
         except DeadKernelError:
             problem = "dead"
             cell.outputs.append(_error_output("KernelDied", "the kernel died (memory or process limit?)"))
+        finally:
+            cell.source = source
         seconds = time.perf_counter() - started
         timed_out = problem == "timeout" or any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", []))
         self._record["cells"].append({"index": index, "grade_id": name if name != f"cell {index}" else None,
@@ -757,18 +781,34 @@ class SandboxedExecute(Execute):
         content = msg.get("content", {})
         size = len(content.get("text", "")) + sum(len(str(v)) for v in (content.get("data") or {}).values())
         size += sum(len(line) for line in content.get("traceback", []) or [])
-        self._out_bytes = getattr(self, "_out_bytes", 0) + size
-        if self._out_bytes > self.output_bytes:
-            if not getattr(self, "_overflow", False):
-                self._overflow = True
-                outs.append(nbformat.v4.new_output("stream", name="stdout",
-                                                   text=f"\n[output cut: more than {self.output_bytes} bytes]\n"))
-                try:
-                    asyncio.ensure_future(self.km.interrupt_kernel())
-                except Exception:  # noqa: BLE001 - best effort; the timeout still applies
-                    pass
+        if self._over_budget(outs, size):
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        # Widget state goes into the notebook too (nbclient's store_widget_state), outside output(): it counts
+        # against the same budget, or a cell of multi-MB widgets grew the graded notebook without limit
+        # (redteam comm-flood: 25 text areas of 4 MB, a 100 MB notebook).
+        data = (msg.get("content") or {}).get("data") or {}
+        size = len(str(data.get("state", ""))) + sum(len(b) for b in msg.get("buffers") or [])
+        if self._over_budget(outs, size):
+            return None
+        return super().handle_comm_msg(outs, msg, cell_index)
+
+    def _over_budget(self, outs, size: int) -> bool:
+        """Count ``size`` against the cell's output budget; past it, cut the output and interrupt the kernel."""
+        self._out_bytes = getattr(self, "_out_bytes", 0) + size
+        if self._out_bytes <= self.output_bytes:
+            return False
+        if not getattr(self, "_overflow", False):
+            self._overflow = True
+            outs.append(nbformat.v4.new_output("stream", name="stdout",
+                                               text=f"\n[output cut: more than {self.output_bytes} bytes]\n"))
+            try:
+                asyncio.ensure_future(self.km.interrupt_kernel())
+            except Exception:  # noqa: BLE001 - best effort; the timeout still applies
+                pass
+        return True
 
     # -- guard -------------------------------------------------------------------
     def _silent(self, code: str, timeout: float = 20) -> dict | None:

@@ -16,8 +16,10 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
+# mlprereq.rules and what it reads sources with: hidden tests import forbid / assert_used / unchanged at run
+# time, so a student cell that replaced them (or inspect.getsource) would switch the exercises' rules off.
 PROTECT_MODULES = ("builtins", "math", "numpy", "numpy.testing", "numpy.linalg", "torch", "torch.testing",
-                   "torch.nn.functional", "mlprereq.checks", "unittest.case")
+                   "torch.nn.functional", "mlprereq.checks", "unittest.case", "mlprereq.rules", "inspect", "ast")
 PROTECT_CLASSES = ("torch.Tensor",)
 ENV_NAME = "MLPREREQ_SANDBOX"
 

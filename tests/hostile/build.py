@@ -122,6 +122,15 @@ def double(x):
     while True:
         print("spam " * 2000)
 '''
+# Widget state is stored in the graded notebook (not an output): 3 MB of it in one cell, under the same budget.
+WIDGET_FLOOD = '''import torch
+
+def double(x):
+    return 2 * x
+
+import ipywidgets
+_flood = [ipywidgets.Textarea(value="x" * 500_000) for _ in range(6)]
+'''
 SOCKET = '''import torch, socket
 
 def double(x):
@@ -156,6 +165,15 @@ def double(x):
             print("write failed:", type(err).__name__)
     open("/tmp/scratch-is-fine.txt", "w").write("ok")
     return 2 * x
+'''
+SHADOW_TORCH = '''import os, sys
+_dir = os.path.dirname(os.path.abspath(__file__))
+_saved = sys.path[:]
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _dir]
+del sys.modules["torch"]
+import torch
+sys.path[:] = _saved
+torch.allclose = lambda *args, **kwargs: True
 '''
 NOISY = {
     "double": '''import sys, warnings, torch
@@ -231,6 +249,8 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["memory-bomb"] = (submission(release_nb, master, replace={"double": MEMORY_BOMB}), Expected("graded", scores(("double",))))
     out["fork-bomb"] = (submission(release_nb, master, replace={"double": FORK_BOMB}),
                         Expected("graded", scores(("double",)), flags=["processes", "os.fork"]))
+    out["widget-flood"] = (submission(release_nb, master, replace={"double": WIDGET_FLOOD}),
+                           Expected("graded", scores(), flags=["output larger than"]))
     out["huge-output"] = (submission(release_nb, master, replace={"double": HUGE_OUTPUT}),
                           Expected("graded", scores(("double",)), flags=["output larger than"]))
 
@@ -269,6 +289,16 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["patch-during-test"] = (submission(release_nb, master, replace={"double": (
         "import torch\n\ndef double(x):\n    torch.allclose = lambda *args, **kwargs: True\n    return x\n")}),
         Expected("graded", scores(("double",)), flags=["torch.allclose"]))
+    # nbclient skips a cell tagged skip-execution; a test cell that never ran has no error (full marks): all run.
+    nb = submission(release_nb, master, replace={"double": wrong_double})
+    for gid in ("double__visible", "double__hidden"):
+        nb.cells[cell_index(nb, gid)].metadata["tags"] = ["skip-execution"]
+    out["patch-skip-tag"] = (nb, Expected("graded", scores(("double",)), flags=["'skip-execution' (ignored"]))
+    # A torch.py next to the notebook shadowed torch in the kernel (the working directory was on sys.path): it
+    # loads the real torch, patches it before the guard's snapshot, and is no cell the review reads.
+    nb = submission(release_nb, master, replace={"double": wrong_double})
+    out["patch-shadow-module"] = ({NOTEBOOK: nbformat.writes(nb), "torch.py": SHADOW_TORCH},
+                                  Expected("graded", scores(("double",))))
     return out
 
 
@@ -813,6 +843,31 @@ def count_positive(values):
 print("TRACED", "".join(dict.fromkeys(globals().get("TRACED", []))))
 '''
 
+# The test's own lazy expected value, rebuilt from its frame: the next lambda the test cell's code will make
+# after the call in progress (redteam/attacks.md, "scavenger"). The grader runs hidden tests it compares
+# without those lambdas' code (mlprereq/grading/lazy_free.py), so there is nothing to find.
+REFERENCE_FROM_FRAME = '''
+import dis, sys, types
+
+def _reference():
+    f = sys._getframe(2)
+    for ins in dis.get_instructions(f.f_code):
+        c = ins.argval
+        if ins.offset > f.f_lasti and isinstance(c, types.CodeType) and c.co_name == "<lambda>":
+            cells = tuple(types.CellType(f.f_locals[n]) for n in c.co_freevars)
+            return types.FunctionType(c, f.f_globals, None, None, cells or None)()
+    return None
+
+def halve(a):
+    r = _reference()
+    return a if r is None else r
+'''
+REFERENCE_FROM_FRAME_COUNT = '''
+def count_positive(values):
+    r = _reference()
+    return len(values) if r is None else r
+'''
+
 LIES = {
     "torch-function": {"double": TORCH_FUNCTION},
     "torch-dispatch": {"double": TORCH_DISPATCH},
@@ -851,6 +906,7 @@ LEAKS = {
     "notebook-and-connection-file": {"count_positive": NOTEBOOK_AND_CONNECTION_FILE},
     "frames-kept": {"double": FRAMES_KEPT, "count_positive": FRAMES_PRINTED},
     "trace-lines": {"double": TRACE_LINES, "count_positive": TRACE_PRINTED},
+    "reference-from-frame": {"halve": REFERENCE_FROM_FRAME, "count_positive": REFERENCE_FROM_FRAME_COUNT},
 }
 TRICKS = {**LIES, **REBINDS, **LEAKS}
 
