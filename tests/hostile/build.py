@@ -844,7 +844,7 @@ print("TRACED", "".join(dict.fromkeys(globals().get("TRACED", []))))
 '''
 
 # The test's own lazy expected value, rebuilt from its frame: the next lambda the test cell's code will make
-# after the call in progress (redteam/attacks.md, "scavenger"). The grader runs hidden tests it compares
+# after the call in progress (docs/red_team_attacks.md, "scavenger"). The grader runs hidden tests it compares
 # without those lambdas' code (mlprereq/grading/lazy_free.py), so there is nothing to find.
 REFERENCE_FROM_FRAME = '''
 import dis, sys, types
