@@ -34,7 +34,8 @@ import contextlib
 import numpy as np
 import torch
 
-__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor", "literal_converter", "plain"]
+__all__ = ["assert_all_equal", "assert_all_close", "assert_shape", "as_tensor", "literal_converter", "plain",
+           "plain_answer"]
 
 _MAX_SHOWN = 5
 _PLAIN_TENSORS = (torch.Tensor, torch.nn.Parameter)
@@ -85,6 +86,44 @@ def plain(x, name: str = "result") -> torch.Tensor:
                 raise AssertionError(f"{name} should be an ordinary (dense) tensor, got a {x.layout} tensor on {x.device}.")
             return torch.Tensor.clone(torch.Tensor.cpu(torch.Tensor.detach(x)))
         return as_tensor(x)
+
+
+_ANSWER_ATOMS = (bool, int, float, complex, str, type(None), torch.dtype)
+
+
+def plain_answer(value, name: str = "your answer"):
+    """A copy of an answer given as data, made of plain Python values only; fails for anything else.
+
+    Numbers, strings, None, torch dtypes, and tuples, lists and dicts of them are copied as they are; a
+    ``torch.Size`` becomes a tuple, a NumPy scalar its Python number, a plain tensor or array its
+    ``tolist()`` (a number for a 0-d one). A
+    subclass of any of these, or any other object, fails: an object that decides how it compares (``__eq__``)
+    or what its items are is never asked, and once the copy is made none of the student's code runs while
+    the test compares it. Call it first, before the test computes anything it compares with.
+
+    >>> plain_answer({"a": torch.Size([2, 3]), "b": np.int64(4), "c": [torch.float32, "ok"]})
+    {'a': (2, 3), 'b': 4, 'c': [torch.float32, 'ok']}
+    """
+    __tracebackhide__ = True
+    kind = type(value)
+    if kind in _ANSWER_ATOMS:
+        return value
+    if kind is torch.Size:
+        return tuple(int(n) for n in tuple.__iter__(value))
+    if kind is tuple or kind is list:
+        return kind(plain_answer(v, f"{name}[{i}]") for i, v in enumerate(kind.__iter__(value)))
+    if kind is dict:
+        return {plain_answer(k, f"a key of {name}"): plain_answer(v, f"{name}[{k!r}]") for k, v in dict.items(value)}
+    if kind in _NUMPY_SCALARS:
+        return value.item()
+    if kind in _PLAIN_TENSORS:
+        with _no_overrides():
+            if value.layout == torch.strided and not value.is_meta:
+                return torch.Tensor.tolist(torch.Tensor.detach(value))
+    if kind is np.ndarray and value.dtype != object:
+        return np.ndarray.tolist(value)
+    raise AssertionError(f"{name} should be written with plain Python values (numbers, strings, tuples, lists, "
+                         f"dicts), got {_kind(value)}.")
 
 
 def literal_converter():

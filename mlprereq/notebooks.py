@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import ast
 import re
 
 import nbformat
@@ -50,6 +51,33 @@ def test_cells(nb) -> dict[str, float]:
 def solution_cells(nb) -> dict[str, nbformat.NotebookNode]:
     """exercise -> its solution cell, in notebook order."""
     return {meta(c)["grade_id"]: c for c in nb.cells if is_solution(c)}
+
+
+def defined_names(source: str) -> set[str]:
+    """The names a cell's code defines at its top level: functions, classes, variables (not imports, which
+    name libraries).
+
+    >>> sorted(defined_names("import numpy as np\\ndef f(x):\\n    y = 1\\nA, B = 1, 2"))
+    ['A', 'B', 'f']
+    """
+    try:
+        tree = ast.parse(solved_source(source))
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                    names.add(sub.id)
+    return names
+
+
+def solution_names(nb) -> frozenset[str]:
+    """Every name the notebook's solution cells bind: the student's functions and answers."""
+    return frozenset().union(*(defined_names(c.source) for c in nb.cells if is_solution(c)))
 
 
 def exercises(nb) -> list[str]:

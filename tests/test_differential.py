@@ -431,3 +431,33 @@ def test_a_hidden_test_reaches_the_kernel_without_its_reference_code():
     assert out.count("lambda: None") == 2 and "_test()" in out and "(3,)" in out and "atol=1e-06" in out, out
     assert without_references("assert_all_close(f(x), y)") is None  # eager values are left to the grader's records
     assert without_references("this is not python(") is None
+
+
+def test_the_grader_sends_hidden_tests_without_the_expected_values_they_computed_before_the_call():
+    from mlprereq.grading.lazy_free import without_references
+
+    source = ("def _reference(x):\n    return 2 * x\n\nfor x in xs:\n    expected = 3 * x\n"
+              "    assert_all_close(triple(x), expected)\n    assert_all_close(double(x), _reference, atol=1e-6)\n"
+              "    kept = 4 * x\n    assert_all_close(quad(x), kept, name=f'quad of {kept}')\n"
+              "    mine = double(x)\n    assert_all_close(quad(x), mine)\n")
+    out = without_references(source, student_names={"double", "triple", "quad"})
+    assert "3 * x" not in out and "_reference" not in out and "2 * x" not in out, out
+    assert out.count("lambda: None") == 2 and "atol=1e-06" in out, out
+    assert "kept = 4 * x" in out, out  # used in the message too: left alone (tests/test_frame_leaks.py finds it)
+    assert "mine = double(x)" in out and "quad(x), mine" in out, out  # the student's own value: kept
+    # bound by a loop or unpacking: left alone
+    assert without_references("for e in es:\n    assert_all_close(f(x), e)") is None
+    assert without_references("a, e = 1, 2\nassert_all_close(f(x), e)") is None
+
+
+def test_a_check_sent_without_its_eager_expected_value_is_held_to_the_masters():
+    from mlprereq.grading.differential import compare_records
+
+    def value(v):
+        return {"type": "float", "repr": repr(v)}
+
+    reference = [{"kind": "all_close", "options": {"name": "r"}, "value": value(2.0), "expected": value(2.0)}]
+    assert compare_records([{"kind": "all_close", "value": value(2.0)}], reference, lazy=True) is None
+    assert "mismatch" in compare_records([{"kind": "all_close", "value": value(2.5)}], reference, lazy=True)
+    # a cell the grader sent as written must still hand over its eager expected value
+    assert "did not run as written" in compare_records([{"kind": "all_close", "value": value(2.0)}], reference)

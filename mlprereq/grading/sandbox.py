@@ -60,6 +60,7 @@ from mlprereq import notebooks
 from mlprereq.grading.feedback import is_hidden_test
 from mlprereq.grading import font_cache, status
 from mlprereq.grading.lazy_free import without_references
+from mlprereq.grading.review import load_course_notebook
 from mlprereq.grading.layout import PRIVATE, STUDENT_VIEW, CourseLayout, installed_package_problem
 from mlprereq.grading.spec import ENV_NAME, PROTECT_CLASSES, PROTECT_MODULES, SandboxSpec
 from mlprereq.grading.status import load_run_records  # noqa: F401 - its old home
@@ -566,6 +567,8 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._reference = self._role == "reference" or self._references(resources or {})
         self.reference_records: dict[str, list] = {}
+        self._student_names = self._answer_names(resources or {})
+        self._lazy: set[str] = set()  # hidden tests sent without their expected values (lazy_free.py)
         self._deadline = time.monotonic() + self.notebook_deadline if self.notebook_deadline else None
         self._record = {"flags": [], "events": [], "cells": [], "notes": [], "sandbox": None}
         self._armed = False
@@ -624,9 +627,12 @@ class SandboxedExecute(Execute):
         problem = None
         source = cell.source
         if differential and self._role != "reference" and is_hidden_test(cell):
-            # Compared here, its lazy expected values are never called in the kernel: their code (the reference
-            # solution) need not be there for the student's function to find in the test's frame (lazy_free.py).
-            cell.source = without_references(source) or source
+            # Compared here, its expected values are never used in the kernel: they (and the reference code that
+            # computes them) need not be there for the student's function to find in the test's frame (lazy_free.py).
+            stripped = without_references(source, self._student_names)
+            if stripped is not None:
+                cell.source = stripped
+                self._lazy.add(name)
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except CellTimeoutError:
@@ -731,21 +737,35 @@ class SandboxedExecute(Execute):
             return
         from mlprereq.grading.differential import compare_records  # torch: only in a process that grades
 
-        message = compare_records(records, self._reference[name])
+        message = compare_records(records, self._reference[name], lazy=name in self._lazy)
         if message and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             cell.outputs.append(_error_output("AssertionError", message))
+
+    def _master(self, resources: dict):
+        """(course root, assignment, notebook, master path) of the notebook being graded, or None."""
+        info = resources.get("nbgrader") or {}
+        path = (resources.get("metadata") or {}).get("path")
+        root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
+        if root is None or not info.get("assignment") or not info.get("notebook"):
+            return None
+        assignment, notebook = info["assignment"], info["notebook"]
+        return root, assignment, notebook, CourseLayout.at(root).source(assignment) / f"{notebook}.ipynb"
+
+    def _answer_names(self, resources: dict) -> frozenset[str]:
+        """The names the master's solution cells define (its functions and answers), never the student's own
+        list: an expected value computed from one of these is the student's, and stays (lazy_free.py)."""
+        where = self._master(resources) if self.differential else None
+        master = load_course_notebook(where[3]) if where else None
+        return notebooks.solution_names(master) if master is not None else frozenset()
 
     def _references(self, resources: dict) -> dict:
         """grade_id -> the master's records of each test cell (run once per process and source version)."""
         if not self.differential:
             return {}
-        info = resources.get("nbgrader") or {}
-        path = (resources.get("metadata") or {}).get("path")
-        root = Path(self.course_root) if self.course_root else (find_course_root(Path(path)) if path else None)
-        if root is None or not info.get("assignment") or not info.get("notebook"):
+        where = self._master(resources)
+        if where is None:
             return {}
-        assignment, notebook = info["assignment"], info["notebook"]
-        master = CourseLayout.at(root).source(assignment) / f"{notebook}.ipynb"
+        root, assignment, notebook, master = where
         try:
             key = reference_key(master)
         except OSError:
