@@ -16,7 +16,7 @@ import pytest
 from conftest import MASTERS, load_answers, release_path
 from mlprereq import notebooks
 from mlprereq.grading import sandbox
-from mlprereq.grading.review import integrity_notes, scan_code
+from mlprereq.grading.review import extra_code_files, integrity_notes, scan_code
 from mlprereq.grading.sandbox import SandboxedExecute, SandboxedKernelManager, bwrap_works
 from mlprereq.grading.spec import SandboxSpec
 
@@ -396,6 +396,22 @@ def test_tampering_is_flagged(code, expected):
 
 
 # -- finding a sandbox's processes -------------------------------------------------------------------------
+def test_python_files_a_submission_adds_are_flagged_and_the_releases_own_are_not(tmp_path):
+    release, submitted = tmp_path / "release", tmp_path / "submitted"
+    for folder in (release, submitted):
+        (folder / "data").mkdir(parents=True)
+        (folder / "nb.ipynb").write_text("{}")
+        (folder / "helper.py").write_text("")
+    assert extra_code_files(submitted, release) == []
+    (submitted / "einops.py").write_text("import os")
+    (submitted / "data" / "x.pth").write_text("import os")
+    (submitted / ".ipynb_checkpoints").mkdir()
+    (submitted / ".ipynb_checkpoints" / "a.py").write_text("")
+    (submitted / "notes.txt").write_text("")
+    flags = extra_code_files(submitted, release)
+    assert len(flags) == 1 and "data/x.pth, einops.py" in flags[0] and "helper.py" not in flags[0], flags
+
+
 def test_descendants_are_the_whole_process_tree_and_nothing_else():
     import subprocess
 

@@ -420,7 +420,29 @@ def review_submission(root: Path, assignment: str, student: str) -> tuple[list[s
         prefix = "" if len(masters) == 1 else f"{master_path.stem}: "
         notes += [prefix + n for n in integrity_notes(submitted, release)]
         flags += [prefix + f for f in scan_code(submitted, release, reference=reference)]
+    flags += extra_code_files(layout.submitted(student, assignment), layout.release(assignment))
     return notes, flags
+
+
+CODE_SUFFIXES = {".py", ".pyc", ".pth", ".so", ".pyd", ".pyw", ".ipy"}
+
+
+def extra_code_files(submitted: Path, release: Path) -> list[str]:
+    """A flag for Python code in the submission that the release did not have (``einops.py``, ``x.pth``).
+
+    The kernel never imports it (kernels start with ``python -P`` and the course's own path first), so it
+    costs nothing; but a student who uploads a module named like a library meant something by it.
+    """
+    if not submitted.is_dir():
+        return []
+    ours = {p.relative_to(release) for p in release.rglob("*")} if release.is_dir() else set()
+    found = sorted(str(p.relative_to(submitted)) for p in submitted.rglob("*")
+                   if p.is_file() and p.suffix in CODE_SUFFIXES and p.relative_to(submitted) not in ours
+                   and ".ipynb_checkpoints" not in p.parts)
+    if not found:
+        return []
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    return [f"files: the submission holds Python code the release does not ({shown}); the grader does not run it"]
 
 
 def review(root: Path, assignment: str, student: str) -> tuple[list[str], list[str]]:

@@ -298,7 +298,7 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     # loads the real torch, patches it before the guard's snapshot, and is no cell the review reads.
     nb = submission(release_nb, master, replace={"double": wrong_double})
     out["patch-shadow-module"] = ({NOTEBOOK: nbformat.writes(nb), "torch.py": SHADOW_TORCH},
-                                  Expected("graded", scores(("double",))))
+                                  Expected("graded", scores(("double",)), flags=["Python code the release does not (torch.py)"]))
     return out
 
 
