@@ -283,6 +283,10 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["patch-builtins"] = (submission(release_nb, master, replace={"count_positive": wrong_count + (
         "import builtins\nbuiltins.abs = lambda value: 0\n")}),
         Expected("graded", scores(("count_positive",)), flags=["builtins.abs"]))
+    # Not builtins.abs itself: a global of that name, which the test's abs(...) finds first.
+    out["patch-shadow-builtin"] = (submission(release_nb, master, replace={"count_positive": wrong_count + (
+        "abs = lambda value: 0\n")}),
+        Expected("graded", scores(("count_positive",)), flags=["hid the builtin 'abs'"]))
     out["patch-rebind"] = (submission(release_nb, master, replace={"count_positive": wrong_count + (
         "def assert_all_close(*args, **kwargs):\n    pass\n")}),
         Expected("graded", scores(("count_positive",)), flags=["assert_all_close"]))

@@ -226,6 +226,15 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
                     if user_ns.get(name, MISSING) is not value:
                         findings.append(f"the name {name!r} {pinned_by[name]} was rebound")
                         user_ns[name] = value
+                # A global named like a builtin hides it from the tests too (`sorted = lambda *a: []`).
+                for name in user_ns.keys() & shadowable:
+                    before = ns_builtins.get(name, MISSING)
+                    if user_ns[name] is not before and name not in pinned:
+                        findings.append(f"the name {name!r} hid the builtin {name!r} from the tests")
+                        if before is MISSING:
+                            del user_ns[name]
+                        else:
+                            user_ns[name] = before
         finally:
             state["restoring"] = False
         return findings
@@ -291,9 +300,18 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
                     and (callable(value) or _isinstance(value, types.ModuleType))):
                 pinned[name], pinned_by[name] = value, "used by the tests"
 
+    shadowable: set = set()  # builtins' names a global could hide (not dunders, not ipykernel's own)
+    ns_builtins: dict = {}   # those the user namespace held when armed (IPython's exit, quit)
+
     def take() -> None:
         """Called when the guard is armed: after ipykernel has set up builtins, before any student code."""
         take_snapshot()
         capture_ipython()
+        names = snap_modules.get("builtins", (None, {}))[1].keys()
+        shadowable.clear(), ns_builtins.clear()
+        shadowable.update(n for n in names if not n.startswith("_") and n not in KERNEL_MANAGED)
+        shell = ipython.get("shell")
+        if shell is not None:
+            ns_builtins.update((n, shell.user_ns[n]) for n in shell.user_ns.keys() & shadowable)
 
     return take, restore, pin_test_names
