@@ -445,6 +445,10 @@ def test_the_grader_sends_hidden_tests_without_the_expected_values_they_computed
     assert out.count("lambda: None") == 2 and "atol=1e-06" in out, out
     assert "kept = 4 * x" in out, out  # used in the message too: left alone (tests/test_frame_leaks.py finds it)
     assert "mine = double(x)" in out and "quad(x), mine" in out, out  # the student's own value: kept
+    # a class's methods are used through the class, never by name: they stay
+    kept_class = without_references("class _Mode(M):\n    def __torch_function__(self, f, t, a=(), k=None):\n"
+                                    "        return f(*a)\n\nwith _Mode():\n    assert_all_close(f(x), lambda: g(x))")
+    assert "__torch_function__" in kept_class and "return f(*a)" in kept_class, kept_class
     # bound by a loop or unpacking: left alone
     assert without_references("for e in es:\n    assert_all_close(f(x), e)") is None
     assert without_references("a, e = 1, 2\nassert_all_close(f(x), e)") is None

@@ -86,8 +86,11 @@ def _strip_lambdas(tree: ast.AST) -> bool:
 
 
 def _bodies(tree: ast.AST):
-    """Every list of statements in the tree (module, function, loop, branch, try and with bodies)."""
+    """Every list of statements in the tree (module, function, loop, branch, try and with bodies), but not
+    a class body: its methods are used through the class (a torch function mode's ``__torch_function__``)."""
     for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            continue
         for field in ("body", "orelse", "finalbody"):
             stmts = getattr(node, field, None)
             if isinstance(stmts, list) and stmts and isinstance(stmts[0], ast.stmt):
