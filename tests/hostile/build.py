@@ -287,6 +287,12 @@ def build_students(master, release_nb, port: int) -> dict[str, tuple[object, Exp
     out["patch-shadow-builtin"] = (submission(release_nb, master, replace={"count_positive": wrong_count + (
         "abs = lambda value: 0\n")}),
         Expected("graded", scores(("count_positive",)), flags=["hid the builtin 'abs'"]))
+    # A thread of the student's own code, alive while the tests run, could change anything they compare.
+    out["patch-thread"] = (submission(release_nb, master, replace={"count_positive": (
+        "import threading, time\n\ndef count_positive(values):\n    return sum(1 for v in values if v > 0)\n\n"
+        "def _watch():\n    while True:\n        time.sleep(0.01)\n\n"
+        "threading.Thread(target=_watch, daemon=True).start()\n")}),
+        Expected("graded", scores(("count_positive",)), flags=["a thread running the notebook's own code"]))
     out["patch-rebind"] = (submission(release_nb, master, replace={"count_positive": wrong_count + (
         "def assert_all_close(*args, **kwargs):\n    pass\n")}),
         Expected("graded", scores(("count_positive",)), flags=["assert_all_close"]))

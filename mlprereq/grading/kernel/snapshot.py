@@ -159,6 +159,7 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
         return False
 
     libraries = library_folders()
+    from threading import get_ident
 
     def library_code(obj) -> bool:
         where = code_file(obj)
@@ -235,9 +236,26 @@ def snapshot_guard(spec, state: dict, protected_types: dict, protected_code: dic
                             del user_ns[name]
                         else:
                             user_ns[name] = before
+            findings += own_threads()
         finally:
             state["restoring"] = False
         return findings
+
+    def own_threads() -> list:
+        """A thread running the notebook's own code (a function defined in a cell) while tests run could
+        change what they compare at any moment: reported at every check while it lives."""
+        course = package_dir("mlprereq")
+        main = get_ident()
+        found = []
+        for ident, frame in sys._current_frames().items():
+            while ident != main and frame is not None:
+                where = frame.f_code.co_filename
+                if not (where.startswith("<frozen") or any(where.startswith(p + sep) for p in libraries)
+                        or (course and where.startswith(course + sep))):
+                    found.append("a thread running the notebook's own code was alive while the tests ran")
+                    break
+                frame = frame.f_back
+        return found[:1]
 
     def restore_instance(obj, saved: dict, label: str) -> list:
         """Put back the instance attributes of ``obj`` recorded in ``saved`` (MISSING: it had none)."""
