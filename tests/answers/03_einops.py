@@ -1226,3 +1226,9 @@ def collect_columns(matrix, column_indexes):
     return matrix[:, column_indexes].squeeze()
 '''),
 ]
+
+RIGHT += [
+    ("arr7", "a torch bfloat16 tensor (every value 0..255 is exact in bfloat16)", '''
+arr7 = einops.rearrange(t.from_numpy(arr[1]).to(t.bfloat16), "c h w -> c w h")
+'''),
+]
