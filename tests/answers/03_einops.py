@@ -1095,3 +1095,140 @@ def gather_2d(matrix, indexes):
     return out
 '''),
 ]
+
+# --- Red team r3 (blind answers, then checked against the master).
+RIGHT += [
+    ("cos_sim_matrix", "einsum of the normalised rows", '''
+def cos_sim_matrix(matrix):
+    unit = matrix / matrix.norm(dim=1, keepdim=True)
+    return t.einsum("ik,jk->ij", unit, unit)
+'''),
+    ("sample_distribution", "uniforms as a column, count of right ends <= u, clamped to the last possible class", '''
+def sample_distribution(probs, n):
+    u = t.rand((n, 1))
+    out = (u >= t.cumsum(probs, 0)[None, :]).sum(dim=1)
+    return out.clamp(max=int(t.nonzero(probs).max()))
+'''),
+    ("gather_2d", "stricter asserts the docstring allows: equal rows, int64, indexes in range", '''
+def gather_2d(matrix, indexes):
+    assert indexes.dim() == matrix.dim() == 2
+    assert indexes.shape[0] == matrix.shape[0]
+    assert indexes.dtype == t.int64
+    assert ((indexes >= 0) & (indexes < matrix.shape[1])).all()
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    ("batched_logsumexp", "amax with keepdim, squeezed at the end", '''
+def batched_logsumexp(matrix):
+    m = matrix.amax(dim=1, keepdim=True)
+    return (m + (matrix - m).exp().sum(dim=1, keepdim=True).log()).squeeze(1)
+'''),
+    ("batched_softmax", "the plain definition, no shift (the rows are moderate)", '''
+def batched_softmax(matrix):
+    e = t.exp(matrix)
+    return e / e.sum(dim=1, keepdim=True)
+'''),
+    ("batched_softmax", "exp of x minus PyTorch's logsumexp (not a softmax function)", '''
+def batched_softmax(matrix):
+    return (matrix - t.logsumexp(matrix, dim=1, keepdim=True)).exp()
+'''),
+    ("einsum_trace", "word-named axis", '''
+def einsum_trace(mat):
+    return einops.einsum(mat, "row row ->")
+'''),
+    ("einsum_mm", "word-named axes", '''
+def einsum_mm(mat1, mat2):
+    return einops.einsum(mat1, mat2, "m inner, inner p -> m p")
+'''),
+]
+
+WRONG += [
+    ("cos_sim_matrix", "absolute value of the similarities: right only when no two rows point apart", '''
+def cos_sim_matrix(matrix):
+    unit = matrix / matrix.norm(dim=1, keepdim=True)
+    return (unit @ unit.T).abs()
+'''),
+    ("sample_distribution", "stratified uniforms, shuffled: uses t.rand and t.cumsum, but draws are not independent", '''
+def sample_distribution(probs, n):
+    u = (t.arange(n, dtype=probs.dtype) + t.rand(n, dtype=probs.dtype)) / n
+    u = u[t.randperm(n)]
+    return (u[:, None] >= probs.cumsum(0)).sum(-1)
+'''),
+    ("sample_distribution", "exact counts per class, shuffled (t.rand and t.cumsum only for show)", '''
+def sample_distribution(probs, n):
+    counts = (probs * n).round().long()
+    counts[-1] += n - counts.sum()
+    edges = t.cumsum(counts, 0)
+    slots = t.arange(n)[:, None] >= edges
+    order = t.rand(n).argsort()
+    return slots.sum(-1)[order]
+'''),
+    ("total_price_indexing", "int(): rounds the total down to whole units", '''
+def total_price_indexing(prices, items):
+    return int(prices[items].sum())
+'''),
+    ("gather_2d", "row assert the wrong way round (>=)", '''
+def gather_2d(matrix, indexes):
+    assert indexes.ndim == matrix.ndim
+    assert indexes.shape[0] >= matrix.shape[0]
+    out = matrix.gather(1, indexes)
+    assert out.shape == indexes.shape
+    return out
+'''),
+    ("gather_2d", "asserts False whatever the input: rejecting bad inputs must not pay on its own", '''
+def gather_2d(matrix, indexes):
+    assert False, "gather_2d is not written yet"
+'''),
+    ("integer_array_indexing", "flat index from the memory strides: wrong for a non-contiguous matrix", '''
+def integer_array_indexing(matrix, coords):
+    flat = (coords * t.tensor(matrix.stride())).sum(dim=1)
+    return matrix.flatten()[flat]
+'''),
+    ("batched_softmax", "torch.special.softmax", '''
+def batched_softmax(matrix):
+    return t.special.softmax(matrix, dim=1)
+'''),
+    ("batched_softmax", "the private t._softmax", '''
+def batched_softmax(matrix):
+    return t._softmax(matrix, 1, False)
+'''),
+    ("batched_softmax", "the aten operator behind softmax, reached through t.ops", '''
+def batched_softmax(matrix):
+    return t.ops.aten.softmax.int(matrix, 1)
+'''),
+    ("batched_softmax", "sparse softmax of a sparse copy", '''
+def batched_softmax(matrix):
+    return t.sparse.softmax(matrix.to_sparse(), 1).to_dense()
+'''),
+    ("batched_logsoftmax", "logsumexp without keepdim: broadcasts right only for a batch of one", '''
+def batched_logsoftmax(matrix):
+    return matrix - batched_logsumexp(matrix)
+'''),
+    ("batched_logsoftmax", "torch.special.log_softmax", '''
+def batched_logsoftmax(matrix):
+    return t.special.log_softmax(matrix, dim=1)
+'''),
+    ("batched_logsoftmax", "the private t._log_softmax", '''
+def batched_logsoftmax(matrix):
+    return t._log_softmax(matrix, 1, False)
+'''),
+    ("batched_cross_entropy_loss", "the aten log_softmax operator, then gather", '''
+def batched_cross_entropy_loss(logits, true_labels):
+    return -t.ops.aten._log_softmax.default(logits, 1, False).gather(1, true_labels[:, None])[:, 0]
+'''),
+    ("collect_rows", "squeeze(): shape (n,) when one row is asked for", '''
+def collect_rows(matrix, row_indexes):
+    return matrix[row_indexes].squeeze()
+'''),
+    ("collect_columns", "squeeze(): shape (m,) when one column is asked for", '''
+def collect_columns(matrix, column_indexes):
+    return matrix[:, column_indexes].squeeze()
+'''),
+]
+
+RIGHT += [
+    ("arr7", "a torch bfloat16 tensor (every value 0..255 is exact in bfloat16)", '''
+arr7 = einops.rearrange(t.from_numpy(arr[1]).to(t.bfloat16), "c h w -> c w h")
+'''),
+]
