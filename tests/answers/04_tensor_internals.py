@@ -605,3 +605,23 @@ def relu_multiply_bool(x):
     return t.mul(x, x.gt(0))
 '''),
 ]
+
+WRONG += [  # answers that tamper with what the hidden tests run in the kernel (r45)
+    ("pitfall_predictions", "all wrong, and shadows the builtin sorted that the hidden verdict used", '''
+pitfall_predictions = {"a": (1,), "b": (5,), "c": (5,), "d": "torch.bool", "e": (), "f": "torch.float32", "g": (1,),
+                       "h": "torch.int32", "i": 2.5, "j": "torch.float32"}
+sorted = lambda *args, **kwargs: []
+'''),
+    ("expand_predictions", "all wrong, and shadows the builtin sorted that the hidden verdict used", '''
+expand_predictions = {"a": "ok", "b": [0, 1, 2, 3], "c": [100, 1, 1], "d": [100, 100, 100], "e": 48}
+sorted = lambda *args, **kwargs: []
+'''),
+    ("expanded_strides", "returns zeros and rebinds the test's _layout to a 0-d tensor's while it runs", '''
+import sys as _sys
+
+
+def expanded_strides(x, shape):
+    _sys._getframe(1).f_globals["_layout"] = ((), ())
+    return tuple(0 for _ in shape)
+'''),
+]

@@ -740,3 +740,28 @@ class SimpleNeuralNet(t.nn.Module):
         return self.implementation(x - 1e-6)
 '''),
 ]
+
+# Blind red team (r45).
+WRONG += [
+    ("relu", "returns a float that claims to equal anything (a custom __eq__), whatever it holds", '''
+class _Sure(float):
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+
+
+def relu(x):
+    return _Sure(abs(x))
+'''),
+]
+
+RIGHT += [
+    ("relu", "max with an int 0 (returns the int 0 for negative inputs)", '''
+def relu(x):
+    return max(x, 0)
+'''),
+    ("loss_function", "torch.mean of torch.square", '''
+def loss_function(expected_outputs, actual_outputs):
+    return t.mean(t.square(actual_outputs - expected_outputs))
+'''),
+]
