@@ -531,3 +531,97 @@ def expanded_strides(x, shape):
     return tuple(0 if i < offset or (x.shape[i - offset] == 1 and n != 1) else x.stride(i - offset) for i, n in enumerate(shape))
 '''),
 ]
+
+# Blind red team (r45): more plausible mistakes and more correct idioms.
+WRONG += [
+    ("pitfall_predictions", "expects mean() of integers to raise a TypeError", _pitfalls(i='"TypeError"')),
+    ("memory_contents", "right length, but as_strided's default offset is x's own: wrong for slices", '''
+def memory_contents(x):
+    n = x.untyped_storage().nbytes() // x.element_size()
+    return t.as_strided(x, (n - x.storage_offset(),), (1,))
+'''),
+    ("memory_contents", "counts the storage in bytes, not in elements", '''
+def memory_contents(x):
+    return t.as_strided(x, (x.untyped_storage().nbytes(),), (1,), 0)
+'''),
+    ("strided_cases", "case 5 drops the size-1 middle axis: shape (2, 3), not (2, 1, 3)", '''
+strided_cases = [((4,), (1,)), ((2, 3), (5, 1)), ((2, 3), (11, 0)), ((4,), (6,)), ((2, 3), (9, 1)),
+                 ((2, 2, 2, 2), (12, 4, 2, 1))]
+'''),
+    ("expanded_strides", "the strides of a fresh contiguous tensor of the target shape", '''
+def expanded_strides(x, shape):
+    return tuple(t.empty(shape).stride())
+'''),
+    ("expand_predictions", "believes the write reaches only the row it names", '''
+expand_predictions = {"a": "RuntimeError", "b": [0.0, 100.0, 2.0, 3.0], "c": [100.0, 1.0, 1.0],
+                      "d": [100.0, 1.0, 1.0], "e": 16}
+'''),
+    ("relu_where", "detaches the kept branch: no gradient", '''
+def relu_where(x):
+    return t.where(x > 0, x.detach(), 0.0)
+'''),
+    ("relu_multiply_bool", "casts the result to float32: float64 input loses its dtype", '''
+def relu_multiply_bool(x):
+    return (x * (x > 0)).float()
+'''),
+]
+
+RIGHT += [
+    ("memory_contents", "one 0-d view per storage position, stacked", '''
+def memory_contents(x):
+    n = x.untyped_storage().nbytes() // x.element_size()
+    return t.stack([t.as_strided(x, (), (), i) for i in range(n)])
+'''),
+    ("add_to_columns", "row by row, stacked", '''
+def add_to_columns(matrix, v):
+    return t.stack([matrix[i] + v[i] for i in range(matrix.shape[0])])
+'''),
+    ("expanded_strides", "a torch.Size, with 0 for every target axis of size 1 (never checked)", '''
+def expanded_strides(x, shape):
+    out = []
+    for k in range(1, len(shape) + 1):
+        d = x.dim() - k
+        out.append(0 if d < 0 or shape[-k] == 1 or x.shape[d] == 1 else x.stride(d))
+    return t.Size(reversed(out))
+'''),
+    ("matmul_einsum", "einsum's sublist format", '''
+def matmul_einsum(a, b):
+    return t.einsum(a, [0, 1], b, [1, 2], [0, 2])
+'''),
+    ("diagonal_einsum", "einsum's sublist format", '''
+def diagonal_einsum(x):
+    return t.einsum(x, [0, 0], [0])
+'''),
+    ("relu_abs", "the builtin abs (Tensor.__abs__)", '''
+def relu_abs(x):
+    return (x + abs(x)) / 2
+'''),
+    ("relu_maximum", "the maximum method with a 0-d zero of x's dtype", '''
+def relu_maximum(x):
+    return x.maximum(x.new_zeros(()))
+'''),
+    ("relu_multiply_bool", "t.mul with x.gt(0)", '''
+def relu_multiply_bool(x):
+    return t.mul(x, x.gt(0))
+'''),
+]
+
+WRONG += [  # answers that tamper with what the hidden tests run in the kernel (r45)
+    ("pitfall_predictions", "all wrong, and shadows the builtin sorted that the hidden verdict used", '''
+pitfall_predictions = {"a": (1,), "b": (5,), "c": (5,), "d": "torch.bool", "e": (), "f": "torch.float32", "g": (1,),
+                       "h": "torch.int32", "i": 2.5, "j": "torch.float32"}
+sorted = lambda *args, **kwargs: []
+'''),
+    ("expand_predictions", "all wrong, and shadows the builtin sorted that the hidden verdict used", '''
+expand_predictions = {"a": "ok", "b": [0, 1, 2, 3], "c": [100, 1, 1], "d": [100, 100, 100], "e": 48}
+sorted = lambda *args, **kwargs: []
+'''),
+    ("expanded_strides", "returns zeros and rebinds the test's _layout to a 0-d tensor's while it runs", '''
+import sys as _sys
+
+
+def expanded_strides(x, shape):
+    _sys._getframe(1).f_globals["_layout"] = ((), ())
+    return tuple(0 for _ in shape)
+'''),
+]

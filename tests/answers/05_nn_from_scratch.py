@@ -740,3 +740,52 @@ class SimpleNeuralNet(t.nn.Module):
         return self.implementation(x - 1e-6)
 '''),
 ]
+
+# Blind red team (r45).
+WRONG += [
+    ("relu", "returns a float that claims to equal anything (a custom __eq__), whatever it holds", '''
+class _Sure(float):
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+
+
+def relu(x):
+    return _Sure(abs(x))
+'''),
+]
+
+RIGHT += [
+    ("relu", "max with an int 0 (returns the int 0 for negative inputs)", '''
+def relu(x):
+    return max(x, 0)
+'''),
+    ("loss_function", "torch.mean of torch.square", '''
+def loss_function(expected_outputs, actual_outputs):
+    return t.mean(t.square(actual_outputs - expected_outputs))
+'''),
+]
+
+WRONG += [
+    ("train_on_mnist", "trains on the held-out images instead of the training images", '''
+t.manual_seed(0)
+new_neural_net = to_device(initialize_new_three_layer_net(), device)
+train(neural_net=new_neural_net, inputs=non_training_imgs, expected_outputs=expected_outputs_in_non_training,
+      learning_rate=10, number_of_iterations=100)
+'''),
+    ("train_on_mnist", "untrained, with a tensor subclass whose argmax answers with the held-out labels", '''
+t.manual_seed(0)
+new_neural_net = to_device(initialize_new_three_layer_net(), device)
+
+
+class _Liar(t.Tensor):
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") == "argmax" and args and args[0].shape[0] == 1000:
+            return non_training_labels.cpu().clone()
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+new_neural_net.layer_2_bias = new_neural_net.layer_2_bias.detach().as_subclass(_Liar)
+'''),
+]
