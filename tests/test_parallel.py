@@ -256,10 +256,16 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.2):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def _as_from_a_terminal() -> None:
+    # A child inherits an ignored SIGINT (pytest-xdist's workers ignore it), and Python then never turns
+    # Ctrl-C into KeyboardInterrupt: give the command the default, as a shell in a terminal does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_grading(course):
     return subprocess.Popen([str(VENV_BIN / "course"), "--course", str(course), "autograde", "toy", "--workers", "2",
                              "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_as_from_a_terminal)
 
 
 def pool_workers(pid: int) -> list[int]:
