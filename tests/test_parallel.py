@@ -257,8 +257,8 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.2):
 
 
 def _as_from_a_terminal() -> None:
-    # A child inherits an ignored SIGINT (pytest-xdist's workers ignore it), and Python then never turns
-    # Ctrl-C into KeyboardInterrupt: give the command the default, as a shell in a terminal does.
+    # An ignored SIGINT is inherited across exec, and Python then never turns Ctrl-C into KeyboardInterrupt:
+    # whatever the test process does with SIGINT, give the command the default, as a shell in a terminal does.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
