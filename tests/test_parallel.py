@@ -257,9 +257,11 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.2):
 
 
 def _as_from_a_terminal() -> None:
-    # An ignored SIGINT is inherited across exec, and Python then never turns Ctrl-C into KeyboardInterrupt:
-    # whatever the test process does with SIGINT, give the command the default, as a shell in a terminal does.
+    # An ignored or blocked SIGINT is inherited across exec, and Python then never turns Ctrl-C into
+    # KeyboardInterrupt: whatever the test process does with SIGINT, give the command the default and an
+    # unblocked signal, as a shell in a terminal does.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def start_grading(course):
